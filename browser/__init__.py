@@ -1,0 +1,33 @@
+"""The WebGPT-style text browser: commands, rendering, the environment and its backends."""
+
+from browser.backend import Backend
+from browser.checker import BackendCheckError, check_backend
+from browser.commands import grammar_help, parse_command
+from browser.corpus import CorpusBackend, build_index
+from browser.env import BrowserConfig, BrowserEnv, StepResult
+from browser.errors import BackendError, BrowserError, CommandSyntaxError, CorpusError, PageNotFound
+from browser.models import Document, Link, Quote, SearchResult
+from browser.observation import Observation
+
+__all__ = [
+    "Backend",
+    "BackendCheckError",
+    "BackendError",
+    "BrowserConfig",
+    "BrowserEnv",
+    "BrowserError",
+    "CommandSyntaxError",
+    "CorpusBackend",
+    "CorpusError",
+    "Document",
+    "Link",
+    "Observation",
+    "PageNotFound",
+    "Quote",
+    "SearchResult",
+    "StepResult",
+    "build_index",
+    "check_backend",
+    "grammar_help",
+    "parse_command",
+]

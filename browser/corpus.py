@@ -1,0 +1,262 @@
+"""The offline corpus: pages and a full-text index in one SQLite file (FTS5, bm25 ranking).
+
+    backend = CorpusBackend.open_default()          # builds the default index on first use
+    backend.search("pointillist painting", limit=5)
+    backend.open("https://en.wikipedia.org/wiki/Georges_Seurat")
+
+``build_index`` writes any iterable of :class:`~browser.corpus_sources.CorpusEntry` into
+that format atomically (a temporary file renamed into place), so an interrupted build never
+leaves a half-written index behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from browser.corpus_sources import CorpusEntry, default_source_path, read_wiki_summaries
+from browser.errors import CorpusError, PageNotFound
+from browser.linker import TitleLinker
+from browser.models import Document, Link, SearchResult
+from browser.text import content_words, words
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+DEFAULT_INDEX_NAME = "wiki-vital-en.sqlite"
+# bm25 column weights: a query word in the title counts most, then the description.
+BM25_WEIGHTS = (10.0, 4.0, 1.0)
+SNIPPET_WORDS = 24
+
+_APOSTROPHE_RE = re.compile(r"['’]")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
+# Rank first, then read the few winning rows: computing anything per matching row is slow.
+_SEARCH_SQL = (
+    "SELECT p.url, p.title, p.description, p.text FROM ("
+    "  SELECT rowid AS id, bm25(pages_fts, ?, ?, ?) AS score FROM pages_fts"
+    "  WHERE pages_fts MATCH ? ORDER BY score LIMIT ?"
+    ") AS top JOIN pages p ON p.id = top.id ORDER BY top.score"
+)
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    text TEXT NOT NULL,
+    links TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE pages_fts USING fts5(
+    title, description, text,
+    content='pages', content_rowid='id',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+"""
+
+
+def cache_dir() -> Path:
+    """Where built indexes live: ``$WEBGPT_CACHE_DIR`` or the user cache directory."""
+    configured = os.environ.get("WEBGPT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("webgpt"))
+
+
+def build_index(
+    entries: Iterable[CorpusEntry],
+    out: Path,
+    *,
+    source_id: str,
+    on_progress: Callable[[str, int], None] | None = None,
+) -> int:
+    """Index ``entries`` into a new SQLite file at ``out``; returns the page count.
+
+    Args:
+        entries: the pages; a url seen twice is an error.
+        out: the index file, replaced atomically when the build succeeds.
+        source_id: a fingerprint of the source, stored so a stale index can be detected.
+        on_progress: called with a stage name and a count as the build advances.
+    """
+    report = on_progress or (lambda stage, count: None)
+    pages: list[CorpusEntry] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.url in seen:
+            raise CorpusError(f"two pages have the url {entry.url!r} (titles: {entry.title!r})")
+        seen.add(entry.url)
+        pages.append(entry)
+        if len(pages) % 1000 == 0:
+            report("read", len(pages))
+    report("read", len(pages))
+    linker = TitleLinker((page.title, page.url) for page in pages)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with sqlite3.connect(partial) as db:
+            db.executescript(_SCHEMA)
+            rows = []
+            for number, page in enumerate(pages, 1):
+                links = linker.links(_page_text(page.description, page.text), self_url=page.url)
+                encoded = json.dumps([[link.start, link.end, link.url] for link in links])
+                rows.append((page.url, page.title, page.description, page.text, encoded))
+                if number % 1000 == 0:
+                    report("linked", number)
+            db.executemany(
+                "INSERT INTO pages (url, title, description, text, links) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.execute("INSERT INTO pages_fts (pages_fts) VALUES ('rebuild')")
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ("schema_version", SCHEMA_VERSION),
+                    ("source_id", source_id),
+                    ("pages", str(len(pages))),
+                    ("built_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+                ],
+            )
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    report("done", len(pages))
+    return len(pages)
+
+
+def _page_text(description: str, body: str) -> str:
+    """The text a page shows: its one-line description (when it has one), then its body."""
+    return f"{description}\n{body}" if description else body
+
+
+def default_source_id(source: Path) -> str:
+    stat = source.stat()
+    return f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:schema{SCHEMA_VERSION}"
+
+
+class CorpusBackend:
+    """A :class:`~browser.backend.Backend` over an index built by :func:`build_index`."""
+
+    name = "corpus"
+
+    def __init__(self, path: Path) -> None:
+        """Open an existing index read-only.
+
+        Raises:
+            CorpusError: the file is missing, unreadable, or not a webgpt corpus index.
+        """
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise CorpusError(f"{self.path}: no such corpus file")
+        try:
+            self._db = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise CorpusError(f"{self.path}: not a webgpt corpus index ({exc})") from None
+        if self.meta.get("schema_version") != SCHEMA_VERSION:
+            raise CorpusError(
+                f"{self.path}: corpus schema {self.meta.get('schema_version')!r}, expected "
+                f"{SCHEMA_VERSION!r}; rebuild it with `webgpt corpus build`"
+            )
+        self._lock = threading.Lock()  # one connection shared by threads: serialise use
+
+    @classmethod
+    def open_default(
+        cls, *, on_progress: Callable[[str, int], None] | None = None
+    ) -> CorpusBackend:
+        """The embedded default corpus, building (or rebuilding) its index when needed."""
+        source = default_source_path()
+        source_id = default_source_id(source)
+        path = cache_dir() / DEFAULT_INDEX_NAME
+        if path.is_file():
+            try:
+                backend = cls(path)
+            except CorpusError as exc:
+                logger.info("rebuilding the default index: %s", exc)
+            else:
+                if backend.meta.get("source_id") == source_id:
+                    return backend
+                backend.close()
+        logger.info("building the default corpus index at %s", path)
+        build_index(read_wiki_summaries(source), path, source_id=source_id, on_progress=on_progress)
+        return cls(path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM pages").fetchone()[0])
+
+    def pages(self) -> Iterator[CorpusEntry]:
+        """Every page of the corpus, in index order (for question generation and baselines)."""
+        with self._lock:
+            rows = self._db.execute("SELECT title, url, text, description FROM pages").fetchall()
+        for title, url, text, description in rows:
+            yield CorpusEntry(title=title, url=url, text=text, description=description)
+
+    def search(self, query: str, *, limit: int = 10) -> list[SearchResult]:
+        """The pages that best match ``query`` by bm25, with a snippet around the match."""
+        terms = query_terms(query)
+        if not terms or limit < 1:
+            return []
+        match = " OR ".join(f'"{term}"' for term in terms)
+        with self._lock:
+            rows = self._db.execute(_SEARCH_SQL, (*BM25_WEIGHTS, match, limit)).fetchall()
+        found = set(terms)
+        return [
+            SearchResult(url=url, title=title, snippet=_snippet(about, body, found))
+            for url, title, about, body in rows
+        ]
+
+    def open(self, url: str) -> Document:
+        """The page at ``url``, with its links."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT title, description, text, links FROM pages WHERE url = ?", (url,)
+            ).fetchone()
+        if row is None:
+            raise PageNotFound(url)
+        title, description, body, links = row
+        return Document(
+            url=url,
+            title=title,
+            text=_page_text(description, body),
+            links=tuple(Link(start=s, end=e, url=u) for s, e, u in json.loads(links)),
+        )
+
+    def __repr__(self) -> str:
+        return f"CorpusBackend({str(self.path)!r})"
+
+
+def query_terms(query: str) -> list[str]:
+    """The words an FTS5 query ORs together: the query's content words (all its words when
+    it has none), split at apostrophes. Each is quoted in the MATCH expression, so no user
+    text is ever read as FTS5 syntax."""
+    terms = content_words(query) or words(query)
+    parts = (part for term in terms for part in _APOSTROPHE_RE.split(term))
+    return list(dict.fromkeys(part for part in parts if len(part) > 1 or part.isdigit()))
+
+
+def _snippet(description: str, body: str, terms: set[str]) -> str:
+    """The description, then the body's sentence that holds most query words (trimmed)."""
+    best, best_hits = "", 0
+    for sentence in _SENTENCE_RE.split(body):
+        hits = len(terms.intersection(words(sentence)))
+        if hits > best_hits:
+            best, best_hits = sentence, hits
+    cut = (best or body).split()
+    text = " ".join(cut[:SNIPPET_WORDS]) + (" …" if len(cut) > SNIPPET_WORDS else "")
+    return f"{description} — {text}" if description else text

@@ -1,0 +1,59 @@
+"""Small text utilities shared by the corpus, the renderer and the scripted teacher."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+WORD_RE = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’][0-9A-Za-z]+)?")
+_SPACE_RE = re.compile(r"\s+")
+_COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+# English function words plus the generic words people put in questions ("who was the first ...").
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can could did do does doing done down during each
+    else ever few for from further get got had has have having he her here hers herself him
+    himself his how i if in into is it its itself just let like made make many may me might
+    more most much must my myself no nor not now of off on once one only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up upon us very
+    was we were what whats when where which while who whom whose why will with would you your
+    yours yourself yourselves tell know called call name named kind type thing things
+    """.split()
+)
+
+
+def collapse_spaces(text: str) -> str:
+    """Collapse every run of whitespace into one space and strip the ends."""
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Lowercase and drop accents (NFKD), keeping every other character."""
+    if text.isascii():
+        return text.lower()
+    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The folded word tokens of ``text`` (letters and digits, inner apostrophes kept)."""
+    return [w.replace("’", "'") for w in WORD_RE.findall(fold(text))]
+
+
+def content_words(text: str) -> list[str]:
+    """Folded words of ``text`` that are not stopwords, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def stem(word: str) -> str:
+    """A crude stem good enough for overlap scores: strips common English suffixes."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word

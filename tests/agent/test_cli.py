@@ -1,0 +1,122 @@
+"""The ``webgpt`` command line, in process and as the installed console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.cli import main
+from agent.episode import read_episodes
+from browser.corpus import CorpusBackend
+
+
+def test_ask_json_prints_one_object_with_answer_references_and_steps(
+    corpus: CorpusBackend, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    trace = tmp_path / "trace.jsonl"
+    question = "Who painted A Sunday Afternoon on the Island of La Grande Jatte?"
+    assert main(["ask", "--json", "--trace", str(trace), question]) == 0
+    assert main(["ask", "--json", "--trace", str(trace), question]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    result = json.loads(lines[0])
+    assert set(result) == {"question", "answer", "references", "steps"}
+    assert "Georges Seurat" in result["answer"] and "[1]" in result["answer"]
+    assert set(result["references"][0]) == {"id", "title", "url", "quote"}
+    assert result["references"][0]["url"].startswith("https://en.wikipedia.org/wiki/")
+    assert result["steps"][0]["action"].startswith("search ")
+    assert result["steps"][0]["observation"].startswith(f"Question: {question}")
+    episodes = list(read_episodes(trace))
+    assert len(episodes) == 2 and episodes[0].answer == result["answer"]
+
+
+def test_ask_shows_each_action_then_the_answer_and_references(
+    corpus: CorpusBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "which planet is known as the red planet"]) == 0
+    out = capsys.readouterr().out
+    assert " 1 search " in out and " 2 click " in out
+    assert "Answer: Mars" in out
+    assert "[1] Mars — https://en.wikipedia.org/wiki/Mars" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ask", "   "], "the question is empty"),
+        (["ask", "--corpus", "/no/such/corpus.sqlite", "q"], "no such corpus file"),
+        (["ask", "--max-actions", "0", "q"], "must be at least 1"),
+        (["corpus", "build", "/no/such/input.jsonl", "--out", "x.sqlite"], "no such file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("webgpt: error: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_unreadable_corpus_file_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(os.urandom(4096))
+    assert main(["ask", "--corpus", str(junk), "q"]) == 2
+    assert "not a webgpt corpus index" in capsys.readouterr().err
+
+
+def test_corpus_build_then_ask_on_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text(
+        json.dumps({"title": "Zorblat", "url": "https://intranet.example/zorblat",
+                    "text": "Zorblat is the build robot of our team. Mina built it in 2021."})
+        + "\n"
+    )  # fmt: skip
+    out = tmp_path / "mine.sqlite"
+    assert main(["corpus", "build", str(pages), "--out", str(out)]) == 0
+    assert "Indexed 1 pages" in capsys.readouterr().err
+    assert main(["ask", "--json", "--corpus", str(out), "who built zorblat"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "Mina" in result["answer"]
+    assert result["references"][0]["url"] == "https://intranet.example/zorblat"
+
+
+def test_browse_lets_a_person_drive_and_record(
+    tiny_corpus: CorpusBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    typed = iter(["search pointillism", "click 7", "", "click 0", "quote lines 1-1",
+                  "answer Dots of colour [1]."])  # fmt: skip
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    record = tmp_path / "demos.jsonl"
+    argv = ["browse", "--corpus", str(tiny_corpus.path), "--question", "what is pointillism",
+            "--record", str(record)]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Commands (one per turn):" in out and "no link 7" in out
+    (episode,) = read_episodes(record)
+    assert episode.policy == "human"
+    assert [s.action for s in episode.steps][-1] == "answer Dots of colour [1]."
+
+
+def test_installed_console_script_answers_in_a_fresh_process(corpus: CorpusBackend) -> None:
+    script = shutil.which("webgpt", path=os.path.dirname(sys.executable))
+    assert script, "the webgpt console script is not installed next to this Python"
+    done = subprocess.run(
+        [script, "ask", "--json", "how tall is mount everest"],
+        capture_output=True, text=True, timeout=60, env=os.environ | {"PYTHONWARNINGS": "error"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "8,848.86" in json.loads(done.stdout)["answer"]
+    assert "torch" not in subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import agent.cli, agent.teacher, agent.loop"],
+        capture_output=True, text=True, timeout=60,
+    ).stderr  # fmt: skip

@@ -1,0 +1,1 @@
+"""Training and evaluation: demonstrations, behaviour cloning, reward model, best-of-n, metrics."""
