@@ -1,4 +1,4 @@
-"""The offline corpus: pages and a full-text index in one SQLite file (FTS5, bm25 ranking).
+"""The offline corpus: pages and their BM25 search index in one SQLite file.
 
     backend = CorpusBackend.open_default()          # builds the default index on first use
     backend.search("pointillist painting", limit=5)
@@ -25,25 +25,15 @@ from browser.corpus_sources import CorpusEntry, default_source_path, read_wiki_s
 from browser.errors import CorpusError, PageNotFound
 from browser.linker import TitleLinker
 from browser.models import Document, Link, SearchResult
-from browser.text import content_words, words
+from browser.search_index import SearchIndex, build_blobs, query_terms
+from browser.text import fold
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 DEFAULT_INDEX_NAME = "wiki-vital-en.sqlite"
-# bm25 column weights: a query word in the title counts most, then the description.
-BM25_WEIGHTS = (10.0, 4.0, 1.0)
 SNIPPET_WORDS = 24
-
-_APOSTROPHE_RE = re.compile(r"['’]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
-# Rank first, then read the few winning rows: computing anything per matching row is slow.
-_SEARCH_SQL = (
-    "SELECT p.url, p.title, p.description, p.text FROM ("
-    "  SELECT rowid AS id, bm25(pages_fts, ?, ?, ?) AS score FROM pages_fts"
-    "  WHERE pages_fts MATCH ? ORDER BY score LIMIT ?"
-    ") AS top JOIN pages p ON p.id = top.id ORDER BY top.score"
-)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,11 +45,7 @@ CREATE TABLE pages (
     text TEXT NOT NULL,
     links TEXT NOT NULL
 );
-CREATE VIRTUAL TABLE pages_fts USING fts5(
-    title, description, text,
-    content='pages', content_rowid='id',
-    tokenize='porter unicode61 remove_diacritics 2'
-);
+CREATE TABLE bm25 (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
 
@@ -117,7 +103,9 @@ def build_index(
                 "INSERT INTO pages (url, title, description, text, links) VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
-            db.execute("INSERT INTO pages_fts (pages_fts) VALUES ('rebuild')")
+            report("ranking", len(pages))
+            blobs = build_blobs((p.title, p.description, p.text) for p in pages)
+            db.executemany("INSERT INTO bm25 VALUES (?, ?)", blobs.items())
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
                 [
@@ -171,6 +159,7 @@ class CorpusBackend:
                 f"{SCHEMA_VERSION!r}; rebuild it with `webgpt corpus build`"
             )
         self._lock = threading.Lock()  # one connection shared by threads: serialise use
+        self._index: SearchIndex | None = None
 
     @classmethod
     def open_default(
@@ -208,18 +197,29 @@ class CorpusBackend:
             yield CorpusEntry(title=title, url=url, text=text, description=description)
 
     def search(self, query: str, *, limit: int = 10) -> list[SearchResult]:
-        """The pages that best match ``query`` by bm25, with a snippet around the match."""
-        terms = query_terms(query)
-        if not terms or limit < 1:
+        """The pages that best match ``query`` by BM25, with a snippet around the match."""
+        ranked = self._search_index().top(query, limit) if limit > 0 else []
+        if not ranked:
             return []
-        match = " OR ".join(f'"{term}"' for term in terms)
+        ids = [position + 1 for position, _ in ranked]  # page ids count from 1, in index order
+        marks = ",".join("?" * len(ids))
         with self._lock:
-            rows = self._db.execute(_SEARCH_SQL, (*BM25_WEIGHTS, match, limit)).fetchall()
-        found = set(terms)
+            rows = self._db.execute(
+                f"SELECT id, url, title, description, text FROM pages WHERE id IN ({marks})", ids
+            ).fetchall()
+        by_id = {row[0]: row[1:] for row in rows}
+        found = set(query_terms(query))
         return [
             SearchResult(url=url, title=title, snippet=_snippet(about, body, found))
-            for url, title, about, body in rows
+            for url, title, about, body in (by_id[i] for i in ids)
         ]
+
+    def _search_index(self) -> SearchIndex:
+        if self._index is None:  # loaded on first search: opening a page never needs it
+            with self._lock:
+                blobs = dict(self._db.execute("SELECT name, value FROM bm25").fetchall())
+            self._index = SearchIndex(blobs)
+        return self._index
 
     def open(self, url: str) -> Document:
         """The page at ``url``, with its links."""
@@ -241,20 +241,12 @@ class CorpusBackend:
         return f"CorpusBackend({str(self.path)!r})"
 
 
-def query_terms(query: str) -> list[str]:
-    """The words an FTS5 query ORs together: the query's content words (all its words when
-    it has none), split at apostrophes. Each is quoted in the MATCH expression, so no user
-    text is ever read as FTS5 syntax."""
-    terms = content_words(query) or words(query)
-    parts = (part for term in terms for part in _APOSTROPHE_RE.split(term))
-    return list(dict.fromkeys(part for part in parts if len(part) > 1 or part.isdigit()))
-
-
 def _snippet(description: str, body: str, terms: set[str]) -> str:
     """The description, then the body's sentence that holds most query words (trimmed)."""
     best, best_hits = "", 0
     for sentence in _SENTENCE_RE.split(body):
-        hits = len(terms.intersection(words(sentence)))
+        folded = fold(sentence)
+        hits = sum(term in folded for term in terms)  # stems as substrings: cheap, close enough
         if hits > best_hits:
             best, best_hits = sentence, hits
     cut = (best or body).split()
