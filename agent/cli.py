@@ -22,6 +22,7 @@ from rich.markup import escape
 
 from agent.episode import Episode, Step, append_episode
 from agent.errors import AgentError, InputClosed
+from agent.loop import StepCallback, run_episode
 from browser.corpus import CorpusBackend
 from browser.env import BrowserConfig, BrowserEnv, StepResult
 from browser.errors import BrowserError
@@ -100,7 +101,6 @@ def _browser(args: argparse.Namespace, err: Console) -> BrowserEnv:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from agent.loop import run_episode
     from agent.teacher import TeacherPolicy
 
     if not args.question.strip():
@@ -123,7 +123,6 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _browse(args: argparse.Namespace) -> int:
     from agent.human import HumanPolicy
-    from agent.loop import run_episode
     from browser.commands import grammar_help
 
     out, err = (
@@ -168,7 +167,7 @@ def _corpus_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _step_printer(out: Console):  # type: ignore[no-untyped-def]
+def _step_printer(out: Console) -> StepCallback:
     def show(step: Step, result: StepResult) -> None:
         number = len(result.observation.past_actions)
         action = step.action if len(step.action) <= 100 else step.action[:99] + "…"
@@ -180,7 +179,7 @@ def _step_printer(out: Console):  # type: ignore[no-untyped-def]
     return show
 
 
-def _error_printer(out: Console):  # type: ignore[no-untyped-def]
+def _error_printer(out: Console) -> StepCallback:
     def show(step: Step, result: StepResult) -> None:
         if step.error:
             out.print(f"[red]✗ {escape(step.error)}[/red]")

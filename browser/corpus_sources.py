@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import quote
 
 from pydantic import Field, ValidationError
@@ -181,7 +182,7 @@ def _load_json(path: Path) -> object:
             raise CorpusError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
 
 
-def _open_text(path: Path):  # type: ignore[no-untyped-def]
+def _open_text(path: Path) -> TextIO:
     try:
         return path.open(encoding="utf-8", errors="replace")
     except FileNotFoundError:
