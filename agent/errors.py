@@ -18,3 +18,7 @@ class EpisodeFormatError(AgentError, ValueError):
 
 class InputClosed(AgentError):
     """The person at the prompt closed the input (end of file) before answering."""
+
+
+class ChatEndpointError(AgentError):
+    """A chat-completions endpoint failed or answered in an unexpected shape."""

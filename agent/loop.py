@@ -1,15 +1,31 @@
-"""The episode loop: a policy drives a browser until it answers or its budget is spent."""
+"""The episode loop: a policy drives a browser until it answers or its budget is spent.
+
+``run_episode`` runs one episode. ``run_episodes`` runs several browsers in lockstep on one
+question, so a policy that can act on a batch (``act_batch``, e.g. :class:`LMPolicy`) makes
+one forward pass for all of them per step: the engine of best-of-n.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
 
 from agent.episode import Episode, Step
 from agent.policy import Policy
 from browser.env import BrowserEnv, StepResult
+from browser.observation import Observation
 
 StepCallback = Callable[[Step, StepResult], None]
+
+
+@runtime_checkable
+class BatchPolicy(Protocol):
+    """A policy that chooses commands for several observations at once."""
+
+    name: str
+
+    def act_batch(self, observations: Sequence[Observation]) -> list[str]: ...
 
 
 def run_episode(
@@ -23,30 +39,64 @@ def run_episode(
         browser: the environment; it is reset here.
         on_step: called after every step as it happens (for live display or logging).
     """
-    started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    clock = time.perf_counter()
-    observation = browser.reset(question)
-    steps: list[Step] = []
-    while True:
-        command = policy.act(observation)
-        result = browser.step(command)
-        step = Step(observation=observation.render(), action=result.action, error=result.error)
-        steps.append(step)
+    recorder = _Recorder(question, policy.name, browser)
+    while not recorder.done:
+        recorder.step(policy.act(recorder.observation), on_step)
+    return recorder.episode()
+
+
+def run_episodes(
+    question: str, policy: Policy | BatchPolicy, browsers: Sequence[BrowserEnv]
+) -> list[Episode]:
+    """One episode per browser, stepped in lockstep; batched when the policy can batch."""
+    recorders = [_Recorder(question, policy.name, browser) for browser in browsers]
+    while active := [r for r in recorders if not r.done]:
+        observations = [r.observation for r in active]
+        if isinstance(policy, BatchPolicy):
+            commands = policy.act_batch(observations)
+        else:
+            commands = [policy.act(observation) for observation in observations]
+        for recorder, command in zip(active, commands, strict=True):
+            recorder.step(command, None)
+    return [recorder.episode() for recorder in recorders]
+
+
+class _Recorder:
+    """Steps one browser and keeps the episode record."""
+
+    def __init__(self, question: str, policy_name: str, browser: BrowserEnv) -> None:
+        self.started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.clock = time.perf_counter()
+        self.policy_name = policy_name
+        self.browser = browser
+        self.observation: Observation = browser.reset(question)
+        self.steps: list[Step] = []
+        self.last: StepResult | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.last is not None and (self.last.terminated or self.last.truncated)
+
+    def step(self, command: str, on_step: StepCallback | None) -> None:
+        result = self.browser.step(command)
+        step = Step(observation=self.observation.render(), action=result.action, error=result.error)
+        self.steps.append(step)
         if on_step is not None:
             on_step(step, result)
-        observation = result.observation
-        if result.terminated or result.truncated:
-            break
-    return Episode(
-        question=observation.question,
-        answer=browser.answer,
-        quotes=browser.quotes,
-        steps=tuple(steps),
-        final_observation=observation.render(),
-        terminated=result.terminated,
-        truncated=result.truncated,
-        policy=policy.name,
-        backend=browser.backend.name,
-        started_at=started_at,
-        seconds=round(time.perf_counter() - clock, 6),
-    )
+        self.observation, self.last = result.observation, result
+
+    def episode(self) -> Episode:
+        assert self.last is not None, "an episode has at least one step"
+        return Episode(
+            question=self.observation.question,
+            answer=self.browser.answer,
+            quotes=self.browser.quotes,
+            steps=tuple(self.steps),
+            final_observation=self.observation.render(),
+            terminated=self.last.terminated,
+            truncated=self.last.truncated,
+            policy=self.policy_name,
+            backend=self.browser.backend.name,
+            started_at=self.started_at,
+            seconds=round(time.perf_counter() - self.clock, 6),
+        )

@@ -7,7 +7,7 @@ import pytest
 
 from agent.episode import Step, append_episode, read_episodes
 from agent.errors import EpisodeFormatError
-from agent.loop import run_episode
+from agent.loop import run_episode, run_episodes
 from agent.teacher import TeacherPolicy
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv, StepResult
@@ -74,3 +74,31 @@ def test_bad_episode_records_name_file_line_and_field(
     path.write_text("{oops\n")
     with pytest.raises(EpisodeFormatError, match=r"episodes.jsonl:1: not valid JSON"):
         list(read_episodes(path))
+
+
+class RecordingBatchPolicy:
+    """The teacher's choices, asked for in batches; records each batch size."""
+
+    name = "batched-teacher"
+
+    def __init__(self) -> None:
+        self.teachers: dict[str, TeacherPolicy] = {}
+        self.batches: list[int] = []
+
+    def act_batch(self, observations: list[Observation]) -> list[str]:
+        self.batches.append(len(observations))
+        return [self._teacher(i).act(o) for i, o in enumerate(observations)]
+
+    def _teacher(self, index: int) -> TeacherPolicy:
+        return self.teachers.setdefault(str(index), TeacherPolicy())
+
+
+def test_run_episodes_steps_browsers_in_lockstep(tiny_corpus: CorpusBackend) -> None:
+    browsers = [BrowserEnv(tiny_corpus) for _ in range(3)]
+    policy = RecordingBatchPolicy()
+    episodes = run_episodes("who devised pointillism", policy, browsers)
+    single = run_episode("who devised pointillism", TeacherPolicy(), BrowserEnv(tiny_corpus))
+    assert [e.answer for e in episodes] == [single.answer] * 3
+    assert [[s.action for s in e.steps] for e in episodes] == [[s.action for s in single.steps]] * 3
+    assert policy.batches == [3] * len(single.steps)
+    assert {e.policy for e in episodes} == {"batched-teacher"}

@@ -1,0 +1,129 @@
+"""A Hugging Face causal language model as the browsing policy.
+
+    policy = LMPolicy.from_pretrained("agent/checkpoints/bc-default")
+    episode = run_episode(question, policy, browser)
+
+The prompt is built from the observation (:mod:`agent.prompt`); the reply's first line is
+the command. A reply that does not parse is resampled (up to ``retries`` times, at a
+temperature of at least 0.7); after that the last reply is returned as it is and the
+browser reports its error, as it would for any policy. ``unparsable`` counts such replies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agent.prompt import build_prompt, first_command
+from browser.commands import parse_command
+from browser.errors import CommandSyntaxError
+from browser.observation import Observation
+
+POLICY_CONFIG = "webgpt_policy.json"
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "bc-default"
+
+
+@dataclass
+class LMPolicy:
+    """Choose commands by sampling from a causal LM.
+
+    Args:
+        model: a ``transformers`` causal LM.
+        tokenizer: its tokenizer.
+        with_grammar: prepend the command reference to each prompt.
+        temperature: 0 for greedy decoding.
+        top_p: nucleus sampling mass when sampling.
+        max_new_tokens: longest reply.
+        retries: resamples of an unparsable reply before giving it to the browser.
+        seed: seeds sampling; each call advances it, so episodes are reproducible.
+    """
+
+    model: Any
+    tokenizer: Any
+    with_grammar: bool = False
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_new_tokens: int = 96
+    retries: int = 2
+    seed: int = 0
+    name: str = "lm"
+    steps: int = field(default=0, init=False)
+    unparsable: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0 or not 0 < self.top_p <= 1 or self.retries < 0:
+            raise ValueError(
+                f"temperature {self.temperature!r} must be >= 0, top_p {self.top_p!r} in (0, 1], "
+                f"retries {self.retries!r} >= 0"
+            )
+        self.model.eval()
+
+    @classmethod
+    def from_pretrained(
+        cls, path_or_id: str | Path = DEFAULT_CHECKPOINT, **options: Any
+    ) -> LMPolicy:
+        """Load a model and tokenizer (and saved prompt settings, when present)."""
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        settings_file = Path(path_or_id) / POLICY_CONFIG
+        if settings_file.is_file():
+            options = {**json.loads(settings_file.read_text()), **options}
+        model = AutoModelForCausalLM.from_pretrained(str(path_or_id), dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(str(path_or_id))
+        return cls(model=model, tokenizer=tokenizer, **options)
+
+    def act(self, observation: Observation) -> str:
+        return self.act_batch([observation])[0]
+
+    def act_batch(self, observations: Sequence[Observation]) -> list[str]:
+        """Commands for several observations from one batched generation (one forward
+        pass per token for all of them); unparsable replies are resampled together."""
+        prompts = [build_prompt(o.render(), with_grammar=self.with_grammar) for o in observations]
+        self.steps += len(prompts)
+        commands = [first_command(reply) for reply in self._generate(prompts, self.temperature)]
+        for _ in range(self.retries):
+            bad = [i for i, command in enumerate(commands) if not _parses(command)]
+            if not bad:
+                break
+            again = self._generate([prompts[i] for i in bad], max(self.temperature, 0.7))
+            for i, reply in zip(bad, again, strict=True):
+                commands[i] = first_command(reply)
+        self.unparsable += sum(not _parses(command) for command in commands)
+        return commands
+
+    @torch.no_grad()
+    def _generate(self, prompts: list[str], temperature: float) -> list[str]:
+        limit = self.model.config.max_position_embeddings - self.max_new_tokens
+        self.tokenizer.padding_side = "left"  # generation continues every row at its end
+        self.tokenizer.truncation_side = "left"  # keep the end, where the page window is
+        batch = self.tokenizer(
+            prompts, add_special_tokens=False, padding=True, truncation=True,
+            max_length=limit, return_tensors="pt",
+        )  # fmt: skip
+        torch.manual_seed(self.seed + self.steps)
+        output = self.model.generate(
+            **batch,  # input_ids, attention_mask: (B, T)
+            max_new_tokens=self.max_new_tokens,
+            do_sample=temperature > 0,
+            temperature=temperature if temperature > 0 else None,
+            top_p=self.top_p if temperature > 0 else None,
+            eos_token_id=self.tokenizer.eos_token_id,
+            pad_token_id=self.tokenizer.pad_token_id,
+        )
+        new_tokens = output[:, batch["input_ids"].shape[1] :]  # (B, new)
+        return [
+            str(text) for text in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        ]
+
+
+def _parses(command: str) -> bool:
+    try:
+        parse_command(command)
+    except CommandSyntaxError:
+        return False
+    return True

@@ -1,0 +1,96 @@
+"""Behaviour cloning on a tiny real model: it learns, and the policy it makes can browse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from agent.lm_policy import LMPolicy
+from agent.loop import run_episode
+from agent.teacher import TeacherPolicy
+from browser.corpus import CorpusBackend
+from browser.env import BrowserConfig, BrowserEnv
+from training.bc import (
+    TinyLlamaConfig,
+    examples_from_episodes,
+    fit,
+    load_model_and_tokenizer,
+    tokenize_examples,
+    train_bc,
+)
+from training.bc_config import BCConfig
+
+MICRO = TinyLlamaConfig(vocab_size=600, hidden_size=64, intermediate_size=128, layers=2, heads=2)
+QUESTIONS = ["who devised pointillism", "when was la grande jatte painted",
+             "who developed the technique with paul signac", "what is pointillism"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demos(tiny_corpus: CorpusBackend) -> list:  # type: ignore[type-arg]
+    env = BrowserEnv(tiny_corpus)
+    return [run_episode(q, TeacherPolicy(), env) for q in QUESTIONS]
+
+
+def test_prompts_mask_everything_but_the_command(demos: list, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    config = BCConfig(out=tmp_path)
+    pairs = examples_from_episodes(demos, with_grammar=False)
+    assert len(pairs) == sum(len(episode.steps) for episode in demos)
+    assert pairs[0][0].startswith("Question: who devised pointillism")
+    assert pairs[0][0].endswith("Next command:") and pairs[0][1].startswith(" search ")
+    texts = [text for pair in pairs for text in pair]
+    _, tokenizer = load_model_and_tokenizer(config, texts, tiny=MICRO)
+    (example,) = tokenize_examples(pairs[:1], tokenizer, max_length=1024)
+    learned = [
+        t for t, label in zip(example["input_ids"], example["labels"], strict=True) if label != -100
+    ]
+    assert tokenizer.decode(learned, skip_special_tokens=True) == pairs[0][1]
+    assert learned[-1] == tokenizer.eos_token_id
+    assert tokenize_examples(pairs[:1], tokenizer, max_length=20) == []  # too long: dropped
+
+
+def test_a_few_steps_lower_the_loss_and_change_every_parameter(demos: list, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    config = BCConfig(out=tmp_path, max_steps=30, batch_size=4, learning_rate=3e-3)
+    pairs = examples_from_episodes(demos, with_grammar=False)
+    model, tokenizer = load_model_and_tokenizer(config, [t for p in pairs for t in p], tiny=MICRO)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    summary, history = fit(
+        model, tokenizer, tokenize_examples(pairs, tokenizer, max_length=1024), config
+    )
+    assert summary["steps"] == 30
+    assert history[-1][1] < 0.75 * history[0][1], history
+    unchanged = [name for name, p in model.named_parameters() if torch.equal(before[name], p)]
+    assert unchanged == []
+
+
+def test_trained_policy_runs_through_the_browser(
+    demos: list,
+    tiny_corpus: CorpusBackend,
+    tmp_path: Path,  # type: ignore[type-arg]
+) -> None:
+    out = tmp_path / "policy"
+    config = BCConfig(out=out, max_steps=60, batch_size=4, learning_rate=3e-3, warmup_lm_epochs=0)
+    summary = train_bc(config, demos, tiny=MICRO)
+    assert summary["last_loss"] < summary["first_loss"]
+    assert {"model.safetensors", "tokenizer.json", "webgpt_policy.json", "loss.png"} <= {
+        p.name for p in out.iterdir()
+    }
+    policy = LMPolicy.from_pretrained(out, max_new_tokens=24)
+    env = BrowserEnv(tiny_corpus, BrowserConfig(max_actions=6))
+    episode = run_episode("who devised pointillism", policy, env)
+    assert 1 <= len(episode.steps) <= 6
+    assert policy.steps == len(episode.steps)
+    assert 0 <= policy.unparsable <= policy.steps
+    assert episode.steps[0].action.split()[0] == "search"  # the first thing every demo did
+
+
+def test_sampling_is_seeded(demos: list, tmp_path: Path, tiny_corpus: CorpusBackend) -> None:  # type: ignore[type-arg]
+    out = tmp_path / "policy"
+    train_bc(BCConfig(out=out, max_steps=5, batch_size=4), demos, tiny=MICRO)
+    observation = BrowserEnv(tiny_corpus).reset("who devised pointillism")
+    first = LMPolicy.from_pretrained(out, temperature=1.0, seed=7, retries=0).act(observation)
+    again = LMPolicy.from_pretrained(out, temperature=1.0, seed=7, retries=0).act(observation)
+    assert first == again
+    with pytest.raises(ValueError, match="temperature -1"):
+        LMPolicy.from_pretrained(out, temperature=-1)

@@ -1,0 +1,289 @@
+"""Behaviour cloning: supervised fine-tuning on demonstrations, loss on the command only.
+
+    webgpt train bc --demos demos.jsonl --model PATH_OR_ID --out runs/bc
+    webgpt train bc --out runs/bc       # the embedded default: a small Llama from scratch
+
+Each step of each demonstration episode becomes one example: the prompt built from the
+observation the demonstrator saw (:func:`agent.prompt.build_prompt`), then the command it
+issued. Prompt tokens are masked out of the loss (label -100), so the model learns to act,
+not to predict pages. Training runs on the Hugging Face ``Trainer``: multi-GPU, bf16,
+gradient accumulation and ``--resume`` work as users of that stack expect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import (
+    LlamaConfig,
+    LlamaForCausalLM,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    PreTrainedTokenizerFast,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+)
+
+from agent.episode import Episode
+from agent.lm_policy import POLICY_CONFIG
+from agent.prompt import build_prompt, completion_text
+from training.bc_config import BCConfig
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TinyLlamaConfig:
+    """The embedded default model: small enough to clone behaviour on a CPU in under an hour."""
+
+    vocab_size: int = 8192
+    hidden_size: int = 256
+    intermediate_size: int = 704
+    layers: int = 4
+    heads: int = 4
+    max_positions: int = 1024
+
+    def llama(self, tokenizer: PreTrainedTokenizerBase) -> LlamaConfig:
+        return LlamaConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=self.hidden_size,
+            intermediate_size=self.intermediate_size,
+            num_hidden_layers=self.layers,
+            num_attention_heads=self.heads,
+            num_key_value_heads=self.heads,
+            max_position_embeddings=self.max_positions,
+            tie_word_embeddings=True,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+
+
+def train_tokenizer(texts: Iterable[str], *, vocab_size: int) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer trained on ``texts`` (the ``tokenizers`` library)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    special = ["<pad>", "<s>", "</s>"]
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=special,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=tokenizer, pad_token="<pad>", bos_token="<s>", eos_token="</s>"
+    )
+
+
+def examples_from_episodes(
+    episodes: Iterable[Episode], *, with_grammar: bool
+) -> list[tuple[str, str]]:
+    """One ``(prompt, completion)`` pair per step: the TRL/HF prompt-completion format."""
+    return [
+        (build_prompt(step.observation, with_grammar=with_grammar), completion_text(step.action))
+        for episode in episodes
+        for step in episode.steps
+    ]
+
+
+def tokenize_examples(
+    pairs: Sequence[tuple[str, str]], tokenizer: PreTrainedTokenizerBase, *, max_length: int
+) -> list[dict[str, list[int]]]:
+    """Token ids with the prompt masked out of the labels; over-long examples are dropped."""
+    examples, dropped = [], 0
+    for prompt, completion in pairs:
+        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
+        completion_ids = [*completion_ids, tokenizer.eos_token_id]
+        if len(prompt_ids) + len(completion_ids) > max_length:
+            dropped += 1
+            continue
+        examples.append(
+            {
+                "input_ids": prompt_ids + completion_ids,
+                "labels": [-100] * len(prompt_ids) + completion_ids,
+            }
+        )
+    if dropped:
+        logger.warning(
+            "dropped %d of %d examples longer than %d tokens", dropped, len(pairs), max_length
+        )
+    return examples
+
+
+class PadCollator:
+    """Right-pads a batch; padded label positions are -100."""
+
+    def __init__(self, pad_id: int) -> None:
+        self.pad_id = pad_id
+
+    def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
+        width = max(len(example["input_ids"]) for example in batch)
+        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        labels = torch.full((len(batch), width), -100, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, example in enumerate(batch):
+            n = len(example["input_ids"])
+            ids[row, :n] = torch.tensor(example["input_ids"])
+            labels[row, :n] = torch.tensor(example["labels"])
+            mask[row, :n] = 1
+        return {"input_ids": ids, "labels": labels, "attention_mask": mask}  # (B, T) each
+
+
+class _LossHistory(TrainerCallback):
+    def __init__(self) -> None:
+        self.points: list[tuple[int, float]] = []
+
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **_: Any
+    ) -> None:
+        if logs and "loss" in logs:
+            self.points.append((state.global_step, float(logs["loss"])))
+
+
+def load_model_and_tokenizer(
+    config: BCConfig, tokenizer_texts: Iterable[str], *, tiny: TinyLlamaConfig | None = None
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """A pretrained causal LM, or a fresh small Llama with a tokenizer trained on the texts."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if config.model is not None:
+        tokenizer = AutoTokenizer.from_pretrained(config.model)
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return AutoModelForCausalLM.from_pretrained(config.model), tokenizer
+    tiny = tiny or TinyLlamaConfig()
+    tokenizer = train_tokenizer(tokenizer_texts, vocab_size=tiny.vocab_size)
+    torch.manual_seed(config.seed)
+    return LlamaForCausalLM(tiny.llama(tokenizer)), tokenizer
+
+
+def train_bc(
+    config: BCConfig,
+    episodes: Sequence[Episode],
+    *,
+    tokenizer_texts: Iterable[str] = (),
+    tiny: TinyLlamaConfig | None = None,
+) -> dict[str, float]:
+    """Clone the behaviour in ``episodes``; saves model, tokenizer, loss curve to ``config.out``.
+
+    Returns: a summary (examples, steps, first and last logged loss, tokens/s).
+    """
+    pairs = examples_from_episodes(episodes, with_grammar=config.grammar)
+    texts = (text for pair in pairs for text in pair)
+    model, tokenizer = load_model_and_tokenizer(config, _chain(tokenizer_texts, texts), tiny=tiny)
+    examples = tokenize_examples(pairs, tokenizer, max_length=config.max_length)
+    if config.lm_warmup > 0:
+        whole = [{**e, "labels": list(e["input_ids"])} for e in examples]  # every token a target
+        out = config.out / "lm-warmup"
+        warmup = replace(config, epochs=config.lm_warmup, max_steps=-1, out=out)
+        fit(model, tokenizer, whole, warmup)
+    summary, history = fit(model, tokenizer, examples, config)
+    save_policy(model, tokenizer, config.out, with_grammar=config.grammar)
+    plot_loss(history, config.out / "loss.png")
+    (config.out / "train_summary.json").write_text(
+        json.dumps({"config": {k: str(v) for k, v in asdict(config).items()}, **summary}, indent=2)
+    )
+    return summary
+
+
+def fit(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    examples: list[dict[str, list[int]]],
+    config: BCConfig,
+) -> tuple[dict[str, float], list[tuple[int, float]]]:
+    """Run the Trainer on tokenized examples; returns a summary and the (step, loss) history."""
+    if not examples:
+        raise ValueError("no training examples: the demonstrations are empty or all too long")
+    history = _LossHistory()
+    args = TrainingArguments(
+        output_dir=str(config.out / "checkpoints"),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        learning_rate=config.learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=0.05,
+        weight_decay=0.01,
+        logging_steps=max(1, min(10, config.max_steps // 4)) if config.max_steps > 0 else 10,
+        save_strategy="steps",
+        save_steps=200,
+        save_total_limit=2,
+        bf16=config.bf16,
+        seed=config.seed,
+        report_to="none",
+        train_sampling_strategy="group_by_length",
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=examples,
+        data_collator=PadCollator(tokenizer.pad_token_id),
+        processing_class=tokenizer,  # checkpoints then hold the tokenizer too
+        callbacks=[history],
+    )
+    result = trainer.train(resume_from_checkpoint=config.resume or None)
+    mean_length = sum(len(e["input_ids"]) for e in examples) / len(examples)
+    seen = trainer.state.global_step * config.batch_size * config.grad_accum * args.world_size
+    seconds = float(result.metrics["train_runtime"])
+    summary = {
+        "examples": float(len(examples)),
+        "steps": float(trainer.state.global_step),
+        "first_loss": history.points[0][1] if history.points else math.nan,
+        "last_loss": history.points[-1][1] if history.points else math.nan,
+        "train_seconds": seconds,
+        "tokens_per_second": seen * mean_length / seconds,
+    }
+    return summary, history.points
+
+
+def save_policy(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path, *, with_grammar: bool
+) -> None:
+    """Save weights (bfloat16 safetensors, half the bytes), tokenizer and prompt settings."""
+    out.mkdir(parents=True, exist_ok=True)
+    weights: Any = model  # transformers types .to() oddly; it is torch.nn.Module.to
+    weights.to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
+    weights.to(torch.float32)
+    tokenizer.save_pretrained(out)
+    (out / POLICY_CONFIG).write_text(json.dumps({"with_grammar": with_grammar}, indent=2) + "\n")
+
+
+def plot_loss(points: Sequence[tuple[int, float]], path: Path) -> None:
+    """The training-loss curve as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 3.5))
+    if points:
+        steps, losses = zip(*points, strict=True)
+        axes.plot(steps, losses)
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss (command tokens)")
+    axes.set_yscale("log")
+    axes.set_title("Behaviour cloning")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def _chain(*iterables: Iterable[str]) -> Iterable[str]:
+    for iterable in iterables:
+        yield from iterable

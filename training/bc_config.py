@@ -1,0 +1,86 @@
+"""Settings of a behaviour-cloning run; torch-free, so the CLI can build its flags cheaply."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass
+class BCConfig:
+    """Settings of a behaviour-cloning run (each field's ``help`` is its CLI text)."""
+
+    out: Path = field(metadata={"help": "directory for checkpoints and the final model"})
+    model: str | None = field(
+        default=None,
+        metadata={
+            "help": "a local path or hub id of a causal LM; none: a small Llama from scratch"
+        },
+    )
+    epochs: float = field(default=1.0, metadata={"help": "passes over the demonstrations"})
+    learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate"})
+    batch_size: int = field(default=8, metadata={"help": "examples per device per step"})
+    grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
+    max_length: int = field(default=1024, metadata={"help": "longer examples are dropped"})
+    warmup_lm_epochs: float | None = field(
+        default=None,
+        metadata={
+            "help": "epochs of plain language modelling on whole examples before cloning "
+            "(teaches a model trained from scratch to read and copy; default 0.5 from "
+            "scratch, 0 with --model)"
+        },
+    )
+    with_grammar: bool | None = field(
+        default=None,
+        metadata={"help": "prepend the command reference to prompts (default: only with --model)"},
+    )
+    bf16: bool = field(default=False, metadata={"help": "train in bfloat16 mixed precision"})
+    seed: int = field(default=0, metadata={"help": "seed of initialisation and data order"})
+    resume: bool = field(default=False, metadata={"help": "resume from the last checkpoint in out"})
+    max_steps: int = field(default=-1, metadata={"help": "stop after this many steps (-1: epochs)"})
+
+    def __post_init__(self) -> None:
+        if (
+            self.epochs <= 0
+            or self.learning_rate <= 0
+            or self.batch_size < 1
+            or self.grad_accum < 1
+        ):
+            raise ValueError(
+                f"epochs, learning rate, batch size and accumulation must be positive: {self}"
+            )
+        if self.max_length < 16:
+            raise ValueError(f"max_length {self.max_length} is too short for any prompt")
+        self.out = Path(self.out)
+
+    @property
+    def lm_warmup(self) -> float:
+        if self.warmup_lm_epochs is None:
+            return 0.5 if self.model is None else 0.0
+        return self.warmup_lm_epochs
+
+    @property
+    def grammar(self) -> bool:
+        return self.model is not None if self.with_grammar is None else self.with_grammar
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One ``--flag`` per :class:`BCConfig` field, its help from the field's metadata."""
+    for spec in fields(BCConfig):
+        flag = "--" + spec.name.replace("_", "-")
+        default = None if spec.default is MISSING else spec.default
+        if spec.type in ("bool", "bool | None"):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default,
+                                help=spec.metadata["help"])  # fmt: skip
+            continue
+        kind = {"Path": Path, "float": float, "float | None": float, "int": int}.get(
+            str(spec.type), str
+        )
+        parser.add_argument(flag, type=kind, default=default, required=spec.default is MISSING,
+                            help=spec.metadata["help"])  # fmt: skip
+
+
+def config_from_arguments(args: argparse.Namespace) -> BCConfig:
+    """The :class:`BCConfig` named by parsed arguments."""
+    return BCConfig(**{spec.name: getattr(args, spec.name) for spec in fields(BCConfig)})

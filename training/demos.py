@@ -1,0 +1,73 @@
+"""Demonstrations: episodes of a demonstrator policy on generated questions.
+
+The scripted teacher (or a teacher model behind a chat endpoint) answers each question in
+the browser; episodes whose answer contains the gold answer are appended to a JSONL file
+as they finish. The file is append-only and a rerun skips questions already in it, so an
+interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from agent.episode import append_episode, read_episodes
+from agent.loop import run_episode
+from agent.policy import Policy
+from browser.env import BrowserEnv
+from training.metrics import contains_answer
+from training.questions import GeneratedQuestion
+
+logger = logging.getLogger(__name__)
+
+
+def generate_demos(
+    questions: Sequence[GeneratedQuestion],
+    policy: Policy,
+    browser: BrowserEnv,
+    out: Path,
+    *,
+    keep_failures: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Run ``policy`` on every question not yet in ``out``; append the kept episodes.
+
+    Returns: counts of questions ``done`` before, ``run`` now, ``kept`` and ``rejected``.
+    """
+    done = {episode.question for episode in read_episodes(out)} if out.is_file() else set()
+    attempted = _attempted(out)
+    counts = {"done": len(done | attempted), "run": 0, "kept": 0, "rejected": 0}
+    for number, question in enumerate(questions, 1):
+        if question.question in done or question.question in attempted:
+            continue
+        episode = run_episode(question.question, policy, browser)
+        correct = contains_answer(episode.answer or "", question.answers)
+        counts["run"] += 1
+        if correct or keep_failures:
+            append_episode(out, episode)
+            counts["kept"] += 1
+        else:
+            counts["rejected"] += 1
+            _mark_attempted(out, question.question)
+        if on_progress is not None:
+            on_progress(number, len(questions))
+    return counts
+
+
+def _attempts_file(out: Path) -> Path:
+    return out.with_name(out.name + ".rejected")
+
+
+def _attempted(out: Path) -> set[str]:
+    path = _attempts_file(out)
+    if not path.is_file():
+        return set()
+    with path.open(encoding="utf-8") as handle:
+        return {json.loads(line) for line in handle if line.strip()}
+
+
+def _mark_attempted(out: Path, question: str) -> None:
+    with _attempts_file(out).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(question) + "\n")
