@@ -20,20 +20,22 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from agent.cli_options import (
+    UsageError,
+    add_browser_options,
+    add_policy_options,
+    make_browser,
+    make_policy,
+)
 from agent.episode import Episode, Step, append_episode
 from agent.errors import AgentError, InputClosed
 from agent.loop import StepCallback, run_episode
-from agent.policy import Policy
 from browser.corpus import CorpusBackend
-from browser.env import BrowserConfig, BrowserEnv, StepResult
+from browser.env import StepResult
 from browser.errors import BrowserError
 from training.bc_config import add_config_arguments, config_from_arguments
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A mistake in what the user asked for; reported in one line with exit code 2."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,8 +60,8 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question by browsing, with citations")
     ask.add_argument("question", help="the question to answer")
-    _add_browser_options(ask)
-    _add_policy_options(ask)
+    add_browser_options(ask)
+    add_policy_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     ask.add_argument(
         "--trace", type=Path, metavar="FILE", help="append the episode to FILE (JSONL)"
@@ -68,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     browse = commands.add_parser("browse", help="drive the browser yourself at a prompt")
     browse.add_argument("--question", help="the question (asked at the prompt when omitted)")
-    _add_browser_options(browse)
+    add_browser_options(browse)
     browse.add_argument("--record", type=Path, metavar="FILE", help="append the episode to FILE")
     browse.set_defaults(run=_browse)
 
@@ -104,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     generate_d.add_argument("--teacher-url", help="an OpenAI-compatible API root (…/v1)")
     generate_d.add_argument("--teacher-model", help="the teacher model's name at that endpoint")
     generate_d.add_argument("--keep-failures", action="store_true", help="keep wrong episodes too")
-    _add_browser_options(generate_d)
+    add_browser_options(generate_d)
     generate_d.set_defaults(run=_demos_generate)
     export = demos_commands.add_parser(
         "export", help="episodes -> {prompt, completion} JSONL for TRL / HF trainers"
@@ -126,66 +128,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_policy_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--policy", choices=("teacher", "lm", "chat"), default="teacher",
-        help="who browses: the scripted teacher, a causal LM (--model), or a chat endpoint",
-    )  # fmt: skip
-    parser.add_argument("--model", help="lm: a checkpoint path or hub id (default: embedded)")
-    parser.add_argument("--chat-url", help="chat: the OpenAI-compatible API root (…/v1)")
-    parser.add_argument("--chat-model", help="chat: the model name the endpoint serves")
-    parser.add_argument("--temperature", type=float, default=0.0, help="lm/chat sampling")
-    parser.add_argument("--seed", type=int, default=0, help="lm/chat sampling seed")
-
-
-def _policy(args: argparse.Namespace) -> Policy:
-    if args.policy == "teacher":
-        from agent.teacher import TeacherPolicy
-
-        return TeacherPolicy()
-    if args.policy == "lm":
-        from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
-
-        source = args.model or DEFAULT_CHECKPOINT
-        if args.model is None and not DEFAULT_CHECKPOINT.is_dir():
-            raise UsageError(f"no default checkpoint at {DEFAULT_CHECKPOINT}; pass --model")
-        return LMPolicy.from_pretrained(source, temperature=args.temperature, seed=args.seed)
-    if not args.chat_url or not args.chat_model:
-        raise UsageError("--policy chat needs --chat-url and --chat-model")
-    import httpx
-
-    from agent.chat_policy import ChatPolicy
-
-    client = httpx.Client(timeout=httpx.Timeout(120.0, connect=10.0))
-    return ChatPolicy(client, base_url=args.chat_url, model=args.chat_model,
-                      temperature=args.temperature, seed=args.seed)  # fmt: skip
-
-
-def _add_browser_options(parser: argparse.ArgumentParser) -> None:
-    defaults = BrowserConfig()
-    parser.add_argument(
-        "--corpus", type=Path, help="an index built by `webgpt corpus build` (default: embedded)"
-    )
-    parser.add_argument("--max-actions", type=int, default=defaults.max_actions)
-    parser.add_argument("--window", type=int, default=defaults.window_lines, help="lines shown")
-
-
-def _browser(args: argparse.Namespace, err: Console) -> BrowserEnv:
-    if args.max_actions < 1 or args.window < 1:
-        raise UsageError("--max-actions and --window must be at least 1")
-    config = BrowserConfig(max_actions=args.max_actions, window_lines=args.window)
-    if args.corpus is not None:
-        return BrowserEnv(CorpusBackend(args.corpus), config)
-    with err.status("Building the offline corpus index (first run only)…"):
-        return BrowserEnv(CorpusBackend.open_default(), config)
-
-
 def _ask(args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise UsageError("the question is empty")
     out = Console(highlight=False, soft_wrap=True)
-    browser = _browser(args, Console(stderr=True, highlight=False, soft_wrap=True))
-    policy = _policy(args)
+    browser = make_browser(args, Console(stderr=True, highlight=False, soft_wrap=True))
+    policy = make_policy(args)
     show = None if args.json else _step_printer(out)
     episode = run_episode(args.question, policy, browser, on_step=show)
     if args.trace is not None:
@@ -213,7 +161,7 @@ def _browse(args: argparse.Namespace) -> int:
             raise InputClosed("input closed before a question was given") from None
     if not question.strip():
         raise UsageError("the question is empty")
-    browser = _browser(args, err)
+    browser = make_browser(args, err)
     out.print(escape(grammar_help()), "\n")
     policy = HumanPolicy(show=lambda text: out.print(escape(text), "\n"))
     episode = run_episode(question, policy, browser, on_step=_error_printer(out))
@@ -266,7 +214,7 @@ def _demos_generate(args: argparse.Namespace) -> int:
     else:
         args.policy = "teacher"
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    browser, policy = _browser(args, err), _policy(args)
+    browser, policy = make_browser(args, err), make_policy(args)
     with Progress(console=err) as progress:
         task = progress.add_task("demonstrations", total=len(questions))
         counts = generate_demos(

@@ -48,14 +48,13 @@ def run_episode(
 def run_episodes(
     question: str, policy: Policy | BatchPolicy, browsers: Sequence[BrowserEnv]
 ) -> list[Episode]:
-    """One episode per browser, stepped in lockstep; batched when the policy can batch."""
+    """One episode per browser. A batch policy steps them all in lockstep, one batch per
+    step; any other policy (it may keep memory within an episode) runs them one by one."""
+    if not isinstance(policy, BatchPolicy):
+        return [run_episode(question, policy, browser) for browser in browsers]
     recorders = [_Recorder(question, policy.name, browser) for browser in browsers]
     while active := [r for r in recorders if not r.done]:
-        observations = [r.observation for r in active]
-        if isinstance(policy, BatchPolicy):
-            commands = policy.act_batch(observations)
-        else:
-            commands = [policy.act(observation) for observation in observations]
+        commands = policy.act_batch([r.observation for r in active])
         for recorder, command in zip(active, commands, strict=True):
             recorder.step(command, None)
     return [recorder.episode() for recorder in recorders]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -342,3 +343,14 @@ def test_extraction_keeps_link_spans_exact_across_whitespace() -> None:
     ]
     assert extract_page("<!-- only a comment -->", resolve=lambda href: None).text == ""
     assert extract_page("   ", resolve=lambda href: None).text == ""
+
+
+def test_cli_answers_from_a_zim_archive(zim_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
+
+    assert main(["ask", "--json", "--zim", str(zim_path), "Who designed the Eiffel Tower?"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "Gustave Eiffel" in result["answer"]
+    assert result["references"][0]["url"] == "https://en.wikipedia.org/wiki/Eiffel_Tower"
+    assert main(["ask", "--web", "zim", "q"]) == 2
+    assert "--web zim needs --zim FILE" in capsys.readouterr().err

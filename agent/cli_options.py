@@ -1,0 +1,102 @@
+"""Options shared by the commands that browse: which backend, which policy."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from agent.policy import Policy
+from browser.corpus import CorpusBackend
+from browser.env import BrowserConfig, BrowserEnv
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for; reported in one line with exit code 2."""
+
+
+def add_policy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--policy", choices=("teacher", "lm", "chat"), default="teacher",
+        help="who browses: the scripted teacher, a causal LM (--model), or a chat endpoint",
+    )  # fmt: skip
+    parser.add_argument("--model", help="lm: a checkpoint path or hub id (default: embedded)")
+    parser.add_argument("--chat-url", help="chat: the OpenAI-compatible API root (…/v1)")
+    parser.add_argument("--chat-model", help="chat: the model name the endpoint serves")
+    parser.add_argument("--temperature", type=float, default=0.0, help="lm/chat sampling")
+    parser.add_argument("--seed", type=int, default=0, help="lm/chat sampling seed")
+
+
+def make_policy(args: argparse.Namespace) -> Policy:
+    if args.policy == "teacher":
+        from agent.teacher import TeacherPolicy
+
+        return TeacherPolicy()
+    if args.policy == "lm":
+        from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
+
+        source = args.model or DEFAULT_CHECKPOINT
+        if args.model is None and not DEFAULT_CHECKPOINT.is_dir():
+            raise UsageError(f"no default checkpoint at {DEFAULT_CHECKPOINT}; pass --model")
+        return LMPolicy.from_pretrained(source, temperature=args.temperature, seed=args.seed)
+    if not args.chat_url or not args.chat_model:
+        raise UsageError("--policy chat needs --chat-url and --chat-model")
+    import httpx
+
+    from agent.chat_policy import ChatPolicy
+
+    client = httpx.Client(timeout=httpx.Timeout(120.0, connect=10.0))
+    return ChatPolicy(client, base_url=args.chat_url, model=args.chat_model,
+                      temperature=args.temperature, seed=args.seed)  # fmt: skip
+
+
+def add_browser_options(parser: argparse.ArgumentParser) -> None:
+    """Which backend the browser reads, and the episode budget and window."""
+    defaults = BrowserConfig()
+    parser.add_argument(
+        "--web", choices=("corpus", "live", "zim"), default=None,
+        help="the backend: the offline corpus (default), the live web, or a ZIM archive (--zim)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--search-provider", choices=("searxng", "brave", "ddgs"), default="searxng",
+        help="live: the search engine (brave reads $BRAVE_API_KEY)",
+    )  # fmt: skip
+    parser.add_argument("--searxng-url", help="live: your SearXNG instance, e.g. http://host:8888")
+    parser.add_argument(
+        "--allow-host", action="append", default=[], metavar="HOST",
+        help="live: let the browser fetch this private/loopback host (tests, intranets)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--corpus", type=Path, help="an index built by `webgpt corpus build` (default: embedded)"
+    )
+    parser.add_argument("--zim", type=Path, metavar="FILE", help="a Kiwix .zim archive")
+    parser.add_argument("--max-actions", type=int, default=defaults.max_actions)
+    parser.add_argument("--window", type=int, default=defaults.window_lines, help="lines shown")
+
+
+def make_browser(args: argparse.Namespace, err: Console) -> BrowserEnv:
+    if args.max_actions < 1 or args.window < 1:
+        raise UsageError("--max-actions and --window must be at least 1")
+    config = BrowserConfig(max_actions=args.max_actions, window_lines=args.window)
+    web = args.web or ("zim" if args.zim else "corpus")
+    if web == "zim":
+        if args.zim is None:
+            raise UsageError("--web zim needs --zim FILE")
+        from browser.zim import ZimBackend
+
+        return BrowserEnv(ZimBackend(args.zim), config)
+    if args.zim is not None:
+        raise UsageError(f"--zim goes with --web zim, not --web {web}")
+    if web == "live":
+        from browser.web import WebBackend
+
+        backend = WebBackend.from_options(
+            provider=args.search_provider, searxng_url=args.searxng_url,
+            allow_hosts=tuple(args.allow_host),
+        )  # fmt: skip
+        return BrowserEnv(backend, config)
+    if args.corpus is not None:
+        return BrowserEnv(CorpusBackend(args.corpus), config)
+    with err.status("Building the offline corpus index (first run only)…"):
+        return BrowserEnv(CorpusBackend.open_default(), config)

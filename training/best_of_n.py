@@ -1,0 +1,57 @@
+"""Rejection sampling: draw n answers, keep the one the reward model scores highest.
+
+    best, scored = best_of_n(question, policy, browser, reward, n=16)
+
+The n episodes run in lockstep (:func:`agent.loop.run_episodes`), so a policy with
+``act_batch`` generates for all of them in one batch per step, and they share one
+:class:`~browser.caching.CachingBackend`, so each search and page is fetched once. The
+policy should sample (temperature > 0); with greedy decoding the n answers coincide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from agent.episode import Episode
+from agent.loop import BatchPolicy, run_episodes
+from agent.policy import Policy
+from browser.caching import CachingBackend
+from browser.env import BrowserEnv
+
+EpisodeScorer = Callable[[Sequence[Episode]], list[float]]
+
+
+def sample_episodes(
+    question: str, policy: Policy | BatchPolicy, browser: BrowserEnv, n: int
+) -> list[Episode]:
+    """``n`` episodes of ``question``, in lockstep over one shared cache of the backend."""
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n!r}")
+    backend = browser.backend
+    shared = backend if isinstance(backend, CachingBackend) else CachingBackend(backend)
+    browsers = [BrowserEnv(shared, browser.config) for _ in range(n)]
+    return run_episodes(question, policy, browsers)
+
+
+def best_of_n(
+    question: str,
+    policy: Policy | BatchPolicy,
+    browser: BrowserEnv,
+    reward: EpisodeScorer,
+    n: int,
+) -> tuple[Episode, list[tuple[Episode, float]]]:
+    """The highest-scoring of ``n`` sampled episodes, and every episode with its score."""
+    episodes = sample_episodes(question, policy, browser, n)
+    return pick_best(episodes, reward)
+
+
+def pick_best(
+    episodes: Sequence[Episode], reward: EpisodeScorer
+) -> tuple[Episode, list[tuple[Episode, float]]]:
+    """Score ``episodes`` and return the best (the first one on ties) and all of them."""
+    scores = reward(episodes)
+    if len(scores) != len(episodes):
+        raise ValueError(f"the reward gave {len(scores)} scores for {len(episodes)} episodes")
+    scored = list(zip(episodes, scores, strict=True))
+    best = max(range(len(scored)), key=lambda i: (scored[i][1], -i))
+    return scored[best][0], scored
