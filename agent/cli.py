@@ -5,6 +5,10 @@
     webgpt browse                                   # drive the browser yourself
     webgpt corpus build notes/ pages.jsonl --out my.sqlite
     webgpt ask --corpus my.sqlite "…"
+    webgpt ask --web live --searxng-url http://localhost:8888 "…"
+    webgpt ask --zim wikipedia_en_all_nopic.zim "…"
+    webgpt questions generate / demos generate / train bc / comparisons synthesize /
+        compare / train rm / eval                 # the training and evaluation pipeline
 
 Bad input (an empty question, a missing or unreadable corpus) prints one line and exits 2.
 """
@@ -20,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from agent.cli_eval import add_eval_command
 from agent.cli_options import (
     UsageError,
     add_browser_options,
@@ -27,13 +32,12 @@ from agent.cli_options import (
     make_browser,
     make_policy,
 )
+from agent.cli_training import add_training_commands
 from agent.episode import Episode, Step, append_episode
 from agent.errors import AgentError, InputClosed
 from agent.loop import StepCallback, run_episode
-from browser.corpus import CorpusBackend
 from browser.env import StepResult
 from browser.errors import BrowserError
-from training.bc_config import add_config_arguments, config_from_arguments
 
 EXIT_USAGE = 2
 
@@ -84,47 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", help="the web address of the directories' root, for urls")
     build.set_defaults(run=_corpus_build)
 
-    questions = commands.add_parser("questions", help="generate questions from the corpus")
-    questions_commands = questions.add_subparsers(dest="questions_command", required=True)
-    generate_q = questions_commands.add_parser(
-        "generate", help="who/what/when/where questions with gold answers, split by article"
-    )
-    generate_q.add_argument("--out", type=Path, required=True, help="the questions JSONL to write")
-    generate_q.add_argument("--corpus", type=Path, help="an index (default: embedded corpus)")
-    generate_q.add_argument("--seed", type=int, default=0)
-    generate_q.set_defaults(run=_questions_generate)
-
-    demos = commands.add_parser("demos", help="demonstrations for behaviour cloning")
-    demos_commands = demos.add_subparsers(dest="demos_command", required=True)
-    generate_d = demos_commands.add_parser(
-        "generate", help="a teacher answers generated questions; correct episodes are kept"
-    )
-    generate_d.add_argument("--questions", type=Path, required=True, help="questions JSONL")
-    generate_d.add_argument("--out", type=Path, required=True, help="episodes JSONL (appended)")
-    generate_d.add_argument("--split", choices=("train", "heldout", "all"), default="train")
-    generate_d.add_argument("--limit", type=int, help="use only the first N questions")
-    generate_d.add_argument("--teacher-url", help="an OpenAI-compatible API root (…/v1)")
-    generate_d.add_argument("--teacher-model", help="the teacher model's name at that endpoint")
-    generate_d.add_argument("--keep-failures", action="store_true", help="keep wrong episodes too")
-    add_browser_options(generate_d)
-    generate_d.set_defaults(run=_demos_generate)
-    export = demos_commands.add_parser(
-        "export", help="episodes -> {prompt, completion} JSONL for TRL / HF trainers"
-    )
-    export.add_argument("episodes", nargs="+", type=Path, help="episode JSONL files")
-    export.add_argument("--out", type=Path, required=True)
-    export.add_argument("--with-grammar", action="store_true", help="prepend the command reference")
-    export.set_defaults(run=_demos_export)
-
-    train = commands.add_parser("train", help="train a policy")
-    train_commands = train.add_subparsers(dest="train_command", required=True)
-    bc = train_commands.add_parser(
-        "bc", help="behaviour cloning; without --demos, build the embedded default from the corpus"
-    )
-    bc.add_argument("--demos", nargs="+", type=Path, metavar="FILE", help="episode JSONL files")
-    bc.add_argument("--work", type=Path, help="questions and demos of a default build (OUT/work)")
-    add_config_arguments(bc)
-    bc.set_defaults(run=_train_bc)
+    add_training_commands(commands)
+    add_eval_command(commands)
     return parser
 
 
@@ -188,82 +153,6 @@ def _corpus_build(args: argparse.Namespace) -> int:
         args.out.unlink(missing_ok=True)
         raise UsageError("the inputs hold no pages with text; nothing was written")
     err.print(f"Indexed {pages} pages into {args.out}")
-    return 0
-
-
-def _questions_generate(args: argparse.Namespace) -> int:
-    from training.questions import generate_questions, write_questions
-
-    backend = CorpusBackend(args.corpus) if args.corpus else CorpusBackend.open_default()
-    count = write_questions(args.out, generate_questions(backend.pages(), seed=args.seed))
-    Console(stderr=True).print(f"Wrote {count} questions to {args.out}")
-    return 0
-
-
-def _demos_generate(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
-
-    from training.demos import generate_demos
-    from training.questions import read_questions
-
-    questions = [q for q in read_questions(args.questions) if args.split in ("all", q.split)]
-    questions = questions[: args.limit] if args.limit else questions
-    if args.teacher_url or args.teacher_model:
-        args.policy, args.chat_url, args.chat_model = "chat", args.teacher_url, args.teacher_model
-        args.temperature, args.seed, args.model = 0.0, 0, None
-    else:
-        args.policy = "teacher"
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    browser, policy = make_browser(args, err), make_policy(args)
-    with Progress(console=err) as progress:
-        task = progress.add_task("demonstrations", total=len(questions))
-        counts = generate_demos(
-            questions, policy, browser, args.out, keep_failures=args.keep_failures,
-            on_progress=lambda done, total: progress.update(task, completed=done),
-        )  # fmt: skip
-    err.print(f"Demonstrations in {args.out}: " + json.dumps(counts))
-    return 0
-
-
-def _demos_export(args: argparse.Namespace) -> int:
-    from agent.episode import read_episodes
-    from agent.prompt import build_prompt, completion_text
-
-    rows = 0
-    partial = args.out.with_name(f".{args.out.name}.partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        for path in args.episodes:
-            for episode in read_episodes(path):
-                for step in episode.steps:
-                    prompt = build_prompt(step.observation, with_grammar=args.with_grammar)
-                    record = {"prompt": prompt, "completion": completion_text(step.action)}
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    rows += 1
-    partial.replace(args.out)
-    Console(stderr=True).print(f"Wrote {rows} prompt/completion pairs to {args.out}")
-    return 0
-
-
-def _train_bc(args: argparse.Namespace) -> int:
-    import logging
-
-    from agent.episode import read_episodes
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    config = config_from_arguments(args)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    if args.demos:
-        from training.bc import train_bc
-
-        episodes = [episode for path in args.demos for episode in read_episodes(path)]
-        summary = train_bc(config, episodes)
-    else:
-        if config.model is not None:
-            raise UsageError("--model needs --demos (the default build trains from scratch)")
-        from training.default_policy import build_default_policy
-
-        summary = build_default_policy(config, args.work or config.out / "work")
-    err.print(f"Saved the policy to {config.out}: " + json.dumps(summary))
     return 0
 
 

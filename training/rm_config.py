@@ -1,0 +1,84 @@
+"""Settings of a reward-model run; torch-free, so the CLI can build its flags cheaply."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass
+class RMConfig:
+    """Settings of a reward-model run (each field's ``help`` is its CLI text)."""
+
+    comparisons: list[Path] = field(
+        metadata={"help": "comparison files: our JSONL, or the released WebGPT layout (JSON/JSONL)"}
+    )
+    out: Path = field(metadata={"help": "directory for checkpoints, the final model and reports"})
+    model: str | None = field(
+        default=None,
+        metadata={
+            "help": "a local path or hub id of an encoder; none: the packaged all-MiniLM-L6-v2"
+        },
+    )
+    epochs: float = field(default=1.0, metadata={"help": "passes over the training pairs"})
+    learning_rate: float = field(default=5e-5, metadata={"help": "peak learning rate"})
+    batch_size: int = field(default=8, metadata={"help": "pairs per device per step"})
+    grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
+    max_length: int = field(
+        default=384, metadata={"help": "tokens per answer: question, answer, then its quotes"}
+    )
+    eval_fraction: float = field(
+        default=0.1, metadata={"help": "share of questions (by hash) held out for evaluation"}
+    )
+    freeze_layers: int = field(
+        default=2,
+        metadata={"help": "freeze the embeddings and this many lower layers (-1: train all)"},
+    )
+    bf16: bool = field(default=False, metadata={"help": "train in bfloat16 mixed precision"})
+    seed: int = field(default=0, metadata={"help": "seed of the head's initialisation and order"})
+    resume: bool = field(default=False, metadata={"help": "resume from the last checkpoint in out"})
+    max_steps: int = field(default=-1, metadata={"help": "stop after this many steps (-1: epochs)"})
+
+    def __post_init__(self) -> None:
+        if (
+            self.epochs <= 0
+            or self.learning_rate <= 0
+            or self.batch_size < 1
+            or self.grad_accum < 1
+        ):
+            raise ValueError(
+                f"epochs, learning rate, batch size and accumulation must be positive: {self}"
+            )
+        if self.max_length < 32:
+            raise ValueError(f"max_length {self.max_length} is too short for a question and answer")
+        if not 0 <= self.eval_fraction < 1:
+            raise ValueError(f"eval_fraction {self.eval_fraction!r} must be in [0, 1)")
+        if self.freeze_layers < -1:
+            raise ValueError(f"freeze_layers {self.freeze_layers!r} must be -1 or more")
+        if not self.comparisons:
+            raise ValueError("no comparison files given")
+        self.comparisons = [Path(path) for path in self.comparisons]
+        self.out = Path(self.out)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One ``--flag`` per :class:`RMConfig` field, its help from the field's metadata."""
+    for spec in fields(RMConfig):
+        flag = "--" + spec.name.replace("_", "-")
+        default = None if spec.default is MISSING else spec.default
+        if spec.type == "bool":
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default,
+                                help=spec.metadata["help"])  # fmt: skip
+            continue
+        many = str(spec.type).startswith("list[")
+        kind = {"Path": Path, "list[Path]": Path, "float": float, "int": int}.get(
+            str(spec.type), str
+        )
+        parser.add_argument(flag, type=kind, default=default, required=spec.default is MISSING,
+                            nargs="+" if many else None, help=spec.metadata["help"])  # fmt: skip
+
+
+def config_from_arguments(args: argparse.Namespace) -> RMConfig:
+    """The :class:`RMConfig` named by parsed arguments."""
+    return RMConfig(**{spec.name: getattr(args, spec.name) for spec in fields(RMConfig)})
