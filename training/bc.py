@@ -28,14 +28,13 @@ from transformers import (
     PreTrainedTokenizerBase,
     PreTrainedTokenizerFast,
     Trainer,
-    TrainerCallback,
-    TrainingArguments,
 )
 
 from agent.episode import Episode
 from agent.lm_policy import POLICY_CONFIG
 from agent.prompt import build_prompt, completion_text
 from training.bc_config import BCConfig
+from training.trainer_common import LossHistory, training_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -142,17 +141,6 @@ class PadCollator:
         return {"input_ids": ids, "labels": labels, "attention_mask": mask}  # (B, T) each
 
 
-class _LossHistory(TrainerCallback):
-    def __init__(self) -> None:
-        self.points: list[tuple[int, float]] = []
-
-    def on_log(
-        self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **_: Any
-    ) -> None:
-        if logs and "loss" in logs:
-            self.points.append((state.global_step, float(logs["loss"])))
-
-
 def load_model_and_tokenizer(
     config: BCConfig, tokenizer_texts: Iterable[str], *, tiny: TinyLlamaConfig | None = None
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -208,24 +196,12 @@ def fit(
     """Run the Trainer on tokenized examples; returns a summary and the (step, loss) history."""
     if not examples:
         raise ValueError("no training examples: the demonstrations are empty or all too long")
-    history = _LossHistory()
-    args = TrainingArguments(
-        output_dir=str(config.out / "checkpoints"),
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
-        learning_rate=config.learning_rate,
+    history = LossHistory()
+    args = training_arguments(
+        config,
         lr_scheduler_type="cosine",
         warmup_steps=0.05,
-        weight_decay=0.01,
-        logging_steps=max(1, min(10, config.max_steps // 4)) if config.max_steps > 0 else 10,
-        save_strategy="steps",
-        save_steps=200,
         save_total_limit=2,
-        bf16=config.bf16,
-        seed=config.seed,
-        report_to="none",
         train_sampling_strategy="group_by_length",
     )
     trainer = Trainer(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from training.config_cli import add_dataclass_arguments, dataclass_from_arguments
 
 
 @dataclass
@@ -67,20 +69,9 @@ class BCConfig:
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per :class:`BCConfig` field, its help from the field's metadata."""
-    for spec in fields(BCConfig):
-        flag = "--" + spec.name.replace("_", "-")
-        default = None if spec.default is MISSING else spec.default
-        if spec.type in ("bool", "bool | None"):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default,
-                                help=spec.metadata["help"])  # fmt: skip
-            continue
-        kind = {"Path": Path, "float": float, "float | None": float, "int": int}.get(
-            str(spec.type), str
-        )
-        parser.add_argument(flag, type=kind, default=default, required=spec.default is MISSING,
-                            help=spec.metadata["help"])  # fmt: skip
+    add_dataclass_arguments(parser, BCConfig)
 
 
 def config_from_arguments(args: argparse.Namespace) -> BCConfig:
     """The :class:`BCConfig` named by parsed arguments."""
-    return BCConfig(**{spec.name: getattr(args, spec.name) for spec in fields(BCConfig)})
+    return dataclass_from_arguments(args, BCConfig)

@@ -39,13 +39,12 @@ from transformers import (
     PreTrainedModel,
     PreTrainedTokenizerBase,
     Trainer,
-    TrainerCallback,
-    TrainingArguments,
 )
 
 from browser.models import Quote
 from training.comparisons import Comparison, ScoredAnswer, load_comparisons, split_by_question
 from training.rm_config import RMConfig
+from training.trainer_common import LossHistory, training_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -192,17 +191,6 @@ class RewardTrainer(Trainer):
         return (loss, outputs) if return_outputs else loss
 
 
-class _LossHistory(TrainerCallback):
-    def __init__(self) -> None:
-        self.points: list[tuple[int, float]] = []
-
-    def on_log(
-        self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **_: Any
-    ) -> None:
-        if logs and "loss" in logs:
-            self.points.append((state.global_step, float(logs["loss"])))
-
-
 def load_model_and_tokenizer(config: RMConfig) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """The encoder named by ``config.model`` (default: packaged MiniLM) with a fresh head."""
     source = config.model or str(default_backbone_path())
@@ -253,24 +241,12 @@ def fit(
     if not examples:
         raise ValueError("no labelled training pairs (are all comparisons unlabelled or held out?)")
     fix_head_bias(model)
-    history = _LossHistory()
-    args = TrainingArguments(
-        output_dir=str(config.out / "checkpoints"),
-        num_train_epochs=config.epochs,
-        max_steps=config.max_steps,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum,
-        learning_rate=config.learning_rate,
+    history = LossHistory()
+    args = training_arguments(
+        config,
         lr_scheduler_type="linear",
         warmup_steps=0.1,
-        weight_decay=0.01,
-        logging_steps=max(1, min(10, config.max_steps // 4)) if config.max_steps > 0 else 10,
-        save_strategy="steps",
-        save_steps=200,
         save_total_limit=1,
-        bf16=config.bf16,
-        seed=config.seed,
-        report_to="none",
         remove_unused_columns=False,  # the pairs are not the model's forward arguments
         disable_tqdm=True,
         dataloader_pin_memory=torch.cuda.is_available(),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from training.config_cli import add_dataclass_arguments, dataclass_from_arguments
 
 
 @dataclass
@@ -64,21 +66,9 @@ class RMConfig:
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """One ``--flag`` per :class:`RMConfig` field, its help from the field's metadata."""
-    for spec in fields(RMConfig):
-        flag = "--" + spec.name.replace("_", "-")
-        default = None if spec.default is MISSING else spec.default
-        if spec.type == "bool":
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default,
-                                help=spec.metadata["help"])  # fmt: skip
-            continue
-        many = str(spec.type).startswith("list[")
-        kind = {"Path": Path, "list[Path]": Path, "float": float, "int": int}.get(
-            str(spec.type), str
-        )
-        parser.add_argument(flag, type=kind, default=default, required=spec.default is MISSING,
-                            nargs="+" if many else None, help=spec.metadata["help"])  # fmt: skip
+    add_dataclass_arguments(parser, RMConfig)
 
 
 def config_from_arguments(args: argparse.Namespace) -> RMConfig:
     """The :class:`RMConfig` named by parsed arguments."""
-    return RMConfig(**{spec.name: getattr(args, spec.name) for spec in fields(RMConfig)})
+    return dataclass_from_arguments(args, RMConfig)

@@ -1,0 +1,54 @@
+"""What behaviour cloning and the reward model share on the Hugging Face Trainer."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from transformers import TrainerCallback, TrainingArguments
+
+
+class RunSettings(Protocol):
+    """The fields of BCConfig and RMConfig that the Trainer's arguments come from."""
+
+    out: Any
+    epochs: float
+    max_steps: int
+    batch_size: int
+    grad_accum: int
+    learning_rate: float
+    bf16: bool
+    seed: int
+
+
+class LossHistory(TrainerCallback):
+    """Keeps every logged ``(step, loss)`` for the loss-curve plot and the run summary."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[int, float]] = []
+
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **_: Any
+    ) -> None:
+        if logs and "loss" in logs:
+            self.points.append((state.global_step, float(logs["loss"])))
+
+
+def training_arguments(config: RunSettings, **overrides: Any) -> TrainingArguments:
+    """Trainer arguments from a run config: checkpoints in ``out/checkpoints`` every 200
+    steps, a log line every 10 steps (fewer for short runs), no external reporting."""
+    settings: dict[str, Any] = {
+        "output_dir": str(config.out / "checkpoints"),
+        "num_train_epochs": config.epochs,
+        "max_steps": config.max_steps,
+        "per_device_train_batch_size": config.batch_size,
+        "gradient_accumulation_steps": config.grad_accum,
+        "learning_rate": config.learning_rate,
+        "weight_decay": 0.01,
+        "logging_steps": max(1, min(10, config.max_steps // 4)) if config.max_steps > 0 else 10,
+        "save_strategy": "steps",
+        "save_steps": 200,
+        "bf16": config.bf16,
+        "seed": config.seed,
+        "report_to": "none",
+    }
+    return TrainingArguments(**(settings | overrides))
