@@ -249,7 +249,6 @@ def fit(
         save_total_limit=1,
         remove_unused_columns=False,  # the pairs are not the model's forward arguments
         disable_tqdm=True,
-        dataloader_pin_memory=torch.cuda.is_available(),
     )
     trainer = RewardTrainer(
         model=model,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import torch
 from transformers import TrainerCallback, TrainingArguments
 
 
@@ -50,5 +51,6 @@ def training_arguments(config: RunSettings, **overrides: Any) -> TrainingArgumen
         "bf16": config.bf16,
         "seed": config.seed,
         "report_to": "none",
+        "dataloader_pin_memory": torch.cuda.is_available(),  # pinning is for accelerators
     }
     return TrainingArguments(**(settings | overrides))
