@@ -28,38 +28,16 @@ import lxml.html
 import trafilatura
 
 from browser.errors import BackendError
-from browser.models import Document, Link
+from browser.html_text import TextBuilder, clean_inline, drop_unseen, render_tree
+from browser.models import Document
 from browser.web.addresses import shorten
 from browser.web.charset import decode_body
 from browser.web.fetch import Fetched
-from browser.web.text import TextBuilder, clean_inline
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 MAX_LINK_URL = 2048
-_UNSEEN_TAGS = frozenset(
-    {"script", "style", "template", "noscript", "iframe", "frame", "frameset", "object",
-     "embed", "applet", "svg", "math", "canvas", "select", "option", "datalist", "textarea",
-     "input", "button", "audio", "video", "source", "track", "map"}
-)  # fmt: skip
-# MediaWiki's citation marks and edit links: a "[12]" in a quote would read as a citation of
-# quote 12 in the agent's answer
-_UNSEEN_CLASSES = frozenset({"reference", "mw-editsection", "noprint"})
-_HIDDEN_STYLE_RE = re.compile(
-    r"display:none|visibility:(?:hidden|collapse)|font-size:0(?:\.0*)?(?:[a-z%]+)?(?:;|!|$)"
-    r"|opacity:0(?:\.0*)?(?:;|!|$)"
-)
-_BLOCK_TAGS = frozenset(
-    {"html", "body", "p", "div", "section", "article", "main", "header", "footer", "nav",
-     "aside", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table",
-     "thead", "tbody", "tfoot", "tr", "caption", "blockquote", "pre", "figure", "figcaption",
-     "address", "details", "summary", "form", "fieldset", "legend", "center", "br", "hr",
-     # trafilatura's output elements
-     "doc", "head", "list", "item", "row", "quote", "lb"}
-)  # fmt: skip
-_CELL_TAGS = frozenset({"td", "th", "cell"})
-_LINK_ATTRIBUTES = {"a": "href", "ref": "target"}  # HTML, trafilatura
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])  # not tab, newlines, form feed
 _PDF_MAGIC = b"%PDF-"
 _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"\x7fELF")
@@ -112,12 +90,12 @@ def html_to_document(html: str, *, url: str) -> Document:
     except (lxml.etree.ParserError, ValueError):
         return Document(url=url, title=_fallback_title(url), text="")
     resolve = _LinkResolver(base=_base_url(root, url), page=url)
-    _drop_unseen(root)
+    drop_unseen(root)
     title = _title(root) or _fallback_title(url)
-    text, links = _render(_main_content(root), resolve)
+    text, links = render_tree(_main_content(root), resolve)
     if not text or not links:
         body = root.find("body")
-        whole, whole_links = _render(body if body is not None else root, resolve)
+        whole, whole_links = render_tree(body if body is not None else root, resolve)
         # Trafilatura found nothing, or fell back to bare text and lost the links of a page
         # that is little more than its main text (a list of links, a stub): read it all.
         if not text or (whole_links and len(whole) <= 2 * len(text)):
@@ -137,30 +115,6 @@ def text_to_document(text: str, *, url: str) -> Document:
     return Document(url=url, title=title, text=body)
 
 
-def _drop_unseen(root: Any) -> None:
-    """Remove, in place, the elements a reader of the rendered page would not see."""
-    unseen = [element for element in root.iter() if _is_unseen(element)]
-    for element in unseen:
-        if element.getparent() is not None:
-            element.drop_tree()  # keeps the element's tail text, which is visible
-
-
-def _is_unseen(element: Any) -> bool:
-    if not isinstance(element.tag, str):
-        return False
-    if element.tag in _UNSEEN_TAGS or element.get("hidden") is not None:
-        return True
-    if (element.get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    if element.tag == "dialog" and element.get("open") is None:
-        return True
-    classes = element.get("class")
-    if classes and not _UNSEEN_CLASSES.isdisjoint(classes.split()):
-        return True
-    style = element.get("style")
-    return bool(style) and _HIDDEN_STYLE_RE.search(re.sub(r"\s+", "", style.lower())) is not None
-
-
 def _main_content(root: Any) -> Any:
     """Trafilatura's main-content tree (with ``<ref target>`` links), or None."""
     try:
@@ -172,36 +126,6 @@ def _main_content(root: Any) -> Any:
         logger.info("trafilatura failed (%s); reading the whole page", exc)
         return None
     return getattr(extracted, "body", None)
-
-
-def _render(tree: Any, resolve: _LinkResolver) -> tuple[str, tuple[Link, ...]]:
-    """Paragraph text and link spans of an lxml tree (an HTML body or trafilatura output)."""
-    if tree is None:
-        return "", ()
-    builder = TextBuilder()
-    for event, element in lxml.etree.iterwalk(tree, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if event == "start":
-            if tag in _BLOCK_TAGS:
-                builder.paragraph()
-            if tag in _LINK_ATTRIBUTES:
-                target = resolve(element.get(_LINK_ATTRIBUTES[tag]))
-                if target is not None:
-                    builder.open_link(target)
-            if tag in _CELL_TAGS:
-                builder.space()
-            if tag:
-                builder.text(element.text)
-            continue
-        if tag in _LINK_ATTRIBUTES:
-            builder.close_link()
-        if tag in _BLOCK_TAGS:
-            builder.paragraph()
-        if tag in _CELL_TAGS:
-            builder.space()
-        if element is not tree:
-            builder.text(element.tail)
-    return builder.build()
 
 
 class _LinkResolver:

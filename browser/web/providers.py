@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import httpx
 
 from browser.errors import BackendError
+from browser.html_text import clean_inline
 from browser.models import SearchResult
 from browser.web.addresses import shorten
 from browser.web.body import read_body
 from browser.web.errors import SearchFailed, WebConfigError
 from browser.web.fetch import http_status
-from browser.web.text import clean_inline
 
 if TYPE_CHECKING:
     from ddgs import DDGS

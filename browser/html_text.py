@@ -1,4 +1,5 @@
-"""Page text as data: strip what a reader cannot see and build text with link spans.
+"""HTML as a reader sees it: visible text in paragraphs, with link spans. Shared by the
+live-web and ZIM backends.
 
 Web text is hostile. :func:`clean_text` removes characters that render as nothing (zero-width
 spaces and joiners, bidi controls, soft hyphens, Unicode "tag" characters that can smuggle
@@ -11,6 +12,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from typing import Any
+
+import lxml.etree
 
 from browser.models import Link
 
@@ -111,3 +116,85 @@ class TextBuilder:
     def _emit(self, text: str) -> None:
         self._parts.append(text)
         self._length += len(text)
+
+
+_UNSEEN_TAGS = frozenset(
+    {"script", "style", "template", "noscript", "iframe", "frame", "frameset", "object",
+     "embed", "applet", "svg", "math", "canvas", "select", "option", "datalist", "textarea",
+     "input", "button", "audio", "video", "source", "track", "map"}
+)  # fmt: skip
+# MediaWiki's citation marks and edit links: a "[12]" in a quote would read as a citation of
+# quote 12 in the agent's answer
+_UNSEEN_CLASSES = frozenset({"reference", "mw-editsection", "noprint"})
+_HIDDEN_STYLE_RE = re.compile(
+    r"display:none|visibility:(?:hidden|collapse)|font-size:0(?:\.0*)?(?:[a-z%]+)?(?:;|!|$)"
+    r"|opacity:0(?:\.0*)?(?:;|!|$)"
+)
+_BLOCK_TAGS = frozenset(
+    {"html", "body", "p", "div", "section", "article", "main", "header", "footer", "nav",
+     "aside", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table",
+     "thead", "tbody", "tfoot", "tr", "caption", "blockquote", "pre", "figure", "figcaption",
+     "address", "details", "summary", "form", "fieldset", "legend", "center", "br", "hr",
+     # trafilatura's output elements
+     "doc", "head", "list", "item", "row", "quote", "lb"}
+)  # fmt: skip
+_CELL_TAGS = frozenset({"td", "th", "cell"})
+LINK_ATTRIBUTES = {"a": "href", "ref": "target"}  # HTML, trafilatura
+
+
+def drop_unseen(root: Any) -> None:
+    """Remove, in place, the elements a reader of the rendered page would not see."""
+    unseen = [element for element in root.iter() if is_unseen(element)]
+    for element in unseen:
+        if element.getparent() is not None:
+            element.drop_tree()  # keeps the element's tail text, which is visible
+
+
+def is_unseen(element: Any) -> bool:
+    if not isinstance(element.tag, str):
+        return False
+    if element.tag in _UNSEEN_TAGS or element.get("hidden") is not None:
+        return True
+    if (element.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    if element.tag == "dialog" and element.get("open") is None:
+        return True
+    classes = element.get("class")
+    if classes and not _UNSEEN_CLASSES.isdisjoint(classes.split()):
+        return True
+    style = element.get("style")
+    return bool(style) and _HIDDEN_STYLE_RE.search(re.sub(r"\s+", "", style.lower())) is not None
+
+
+LinkResolver = Callable[[str | None], str | None]
+"""An ``href`` (or None) to the URL its link opens, or None to leave the text plain."""
+
+
+def render_tree(tree: Any, resolve: LinkResolver) -> tuple[str, tuple[Link, ...]]:
+    """Paragraph text and link spans of an lxml tree (an HTML body or trafilatura output)."""
+    if tree is None:
+        return "", ()
+    builder = TextBuilder()
+    for event, element in lxml.etree.iterwalk(tree, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCK_TAGS:
+                builder.paragraph()
+            if tag in LINK_ATTRIBUTES:
+                target = resolve(element.get(LINK_ATTRIBUTES[tag]))
+                if target is not None:
+                    builder.open_link(target)
+            if tag in _CELL_TAGS:
+                builder.space()
+            if tag:
+                builder.text(element.text)
+            continue
+        if tag in LINK_ATTRIBUTES:
+            builder.close_link()
+        if tag in _BLOCK_TAGS:
+            builder.paragraph()
+        if tag in _CELL_TAGS:
+            builder.space()
+        if element is not tree:
+            builder.text(element.tail)
+    return builder.build()
