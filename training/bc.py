@@ -18,7 +18,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import torch
 from transformers import (
@@ -34,7 +33,7 @@ from agent.episode import Episode
 from agent.lm_policy import POLICY_CONFIG
 from agent.prompt import build_prompt, completion_text
 from training.bc_config import BCConfig
-from training.trainer_common import LossHistory, training_arguments
+from training.trainer_common import LossHistory, save_bfloat16, training_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -231,11 +230,7 @@ def save_policy(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path, *, with_grammar: bool
 ) -> None:
     """Save weights (bfloat16 safetensors, half the bytes), tokenizer and prompt settings."""
-    out.mkdir(parents=True, exist_ok=True)
-    weights: Any = model  # transformers types .to() oddly; it is torch.nn.Module.to
-    weights.to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
-    weights.to(torch.float32)
-    tokenizer.save_pretrained(out)
+    save_bfloat16(model, tokenizer, out)
     (out / POLICY_CONFIG).write_text(json.dumps({"with_grammar": with_grammar}, indent=2) + "\n")
 
 

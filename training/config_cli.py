@@ -41,3 +41,12 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type[
 def dataclass_from_arguments(args: argparse.Namespace, config_class: type[_C]) -> _C:
     """The ``config_class`` instance named by parsed arguments."""
     return config_class(**{spec.name: getattr(args, spec.name) for spec in fields(config_class)})  # type: ignore[arg-type]
+
+
+def check_run_settings(config: Any) -> None:
+    """Raise ValueError unless a run config's epochs, learning rate, batch size and
+    accumulation are positive (the fields BCConfig and RMConfig share)."""
+    if min(config.epochs, config.learning_rate, config.batch_size, config.grad_accum) <= 0:
+        raise ValueError(
+            f"epochs, learning rate, batch size and accumulation must be positive: {config}"
+        )

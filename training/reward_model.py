@@ -44,7 +44,7 @@ from transformers import (
 from browser.models import Quote
 from training.comparisons import Comparison, ScoredAnswer, load_comparisons, split_by_question
 from training.rm_config import RMConfig
-from training.trainer_common import LossHistory, training_arguments
+from training.trainer_common import LossHistory, save_bfloat16, training_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -301,11 +301,7 @@ def save_reward_model(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path, *, max_length: int
 ) -> None:
     """Save weights (bfloat16 safetensors: MiniLM is ~45 MB), tokenizer and input settings."""
-    out.mkdir(parents=True, exist_ok=True)
-    weights: Any = model  # transformers types .to() oddly; it is torch.nn.Module.to
-    weights.to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
-    weights.to(torch.float32)
-    tokenizer.save_pretrained(out)
+    save_bfloat16(model, tokenizer, out)
     (out / RM_SETTINGS).write_text(json.dumps({"max_length": max_length}, indent=2) + "\n")
 
 

@@ -6,7 +6,11 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.config_cli import add_dataclass_arguments, dataclass_from_arguments
+from training.config_cli import (
+    add_dataclass_arguments,
+    check_run_settings,
+    dataclass_from_arguments,
+)
 
 
 @dataclass
@@ -43,15 +47,7 @@ class RMConfig:
     max_steps: int = field(default=-1, metadata={"help": "stop after this many steps (-1: epochs)"})
 
     def __post_init__(self) -> None:
-        if (
-            self.epochs <= 0
-            or self.learning_rate <= 0
-            or self.batch_size < 1
-            or self.grad_accum < 1
-        ):
-            raise ValueError(
-                f"epochs, learning rate, batch size and accumulation must be positive: {self}"
-            )
+        check_run_settings(self)
         if self.max_length < 32:
             raise ValueError(f"max_length {self.max_length} is too short for a question and answer")
         if not 0 <= self.eval_fraction < 1:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 import torch
-from transformers import TrainerCallback, TrainingArguments
+from transformers import (
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    TrainerCallback,
+    TrainingArguments,
+)
 
 
 class RunSettings(Protocol):
@@ -54,3 +60,13 @@ def training_arguments(config: RunSettings, **overrides: Any) -> TrainingArgumen
         "dataloader_pin_memory": torch.cuda.is_available(),  # pinning is for accelerators
     }
     return TrainingArguments(**(settings | overrides))
+
+
+def save_bfloat16(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path) -> None:
+    """Save weights as bfloat16 safetensors (half the bytes) and the tokenizer; the model
+    in memory stays float32."""
+    out.mkdir(parents=True, exist_ok=True)
+    weights: Any = model  # transformers types .to() oddly; it is torch.nn.Module.to
+    weights.to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
+    weights.to(torch.float32)
+    tokenizer.save_pretrained(out)
