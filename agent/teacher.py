@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from browser.observation import Observation
 from browser.render import LINK_MARK_RE, strip_link_marks
@@ -65,6 +66,7 @@ class _Memory:
     seen_lines: dict[int, str] = field(default_factory=dict)
     seen_url: str | None = None
     pages_read: int = 0
+    quoted_sentence: str | None = None
 
 
 @dataclass
@@ -76,11 +78,14 @@ class TeacherPolicy:
         min_score: the lowest sentence score worth quoting (lowered to the question's own
             weight when the question has fewer content words than that).
         max_quote_words: longer sentences are quoted as ``start…end``.
+        quote_style: ``"text"`` quotes the sentence's words; ``"lines"`` quotes the page lines
+            that hold it (``quote lines 3-4``), which a small model imitates more easily.
     """
 
     max_pages: int = 3
     min_score: float = 1.5
     max_quote_words: int = 20
+    quote_style: Literal["text", "lines"] = "text"
     name: str = "teacher"
     _memory: _Memory = field(default_factory=_Memory, repr=False)
 
@@ -88,7 +93,7 @@ class TeacherPolicy:
         if not observation.past_actions:
             self._memory = _start(observation.question)
         if observation.quotes and (observation.actions_left <= 2 or _answered_enough(observation)):
-            return _answer(observation)
+            return _answer(observation, self._memory.quoted_sentence)
         if observation.actions_left <= 1:
             return f"answer {ABSTAIN_ANSWER}"
         if observation.page_url is None or _search_failed(observation):
@@ -142,7 +147,10 @@ class TeacherPolicy:
         for score, sentence in scored:
             if score < enough:
                 break
-            if sentence not in quoted and observation.quotes_left > 0:
+            if not any(sentence in text for text in quoted) and observation.quotes_left > 0:
+                self._memory.quoted_sentence = sentence
+                if self.quote_style == "lines":
+                    return _quote_lines(sentence, self._memory.seen_lines)
                 return self._quote(sentence, sentences)
         return "back"
 
@@ -176,10 +184,30 @@ def _answered_enough(observation: Observation) -> bool:
     return observation.past_actions[-1].startswith("quote") and observation.error is None
 
 
-def _answer(observation: Observation) -> str:
-    """Answer with the last quote, made to stand alone, citing every quote."""
+def _quote_lines(sentence: str, lines: dict[int, str]) -> str:
+    """``quote lines a-b``: the fewest seen lines whose text holds the sentence."""
+    numbers = sorted(lines)
+    best: tuple[int, int] | None = None
+    for i, first in enumerate(numbers):
+        for last in numbers[i : i + 8]:
+            if sentence in collapse_spaces(
+                " ".join(lines.get(n, "") for n in range(first, last + 1))
+            ):
+                if best is None or last - first < best[1] - best[0]:
+                    best = (first, last)
+                break
+    if best is None:  # not inside the seen lines (cannot happen for a sentence read there)
+        return f"quote {sentence}"
+    return f"quote lines {best[0]}-{best[1]}"
+
+
+def _answer(observation: Observation, sentence: str | None = None) -> str:
+    """Answer with the quoted sentence (the last quote when none is given), made to stand
+    alone, citing every quote."""
     quote = observation.quotes[-1]
-    sentence = _stand_alone(quote.text.rstrip(), quote.title)
+    if sentence is None or sentence not in quote.text:
+        sentence = quote.text
+    sentence = _stand_alone(sentence.rstrip(), quote.title)
     citations = "".join(f"[{n}]" for n in range(1, len(observation.quotes) + 1))
     if sentence[-1:] in ".!?":
         return f"answer {sentence[:-1]} {citations}{sentence[-1]}"

@@ -54,3 +54,18 @@ def test_teacher_answers_within_any_budget(corpus: CorpusBackend, budget: int) -
     episode = run_episode("how tall is mount everest", TeacherPolicy(), env)
     assert episode.terminated and not episode.truncated
     assert len(episode.steps) <= budget
+
+
+def test_teacher_can_quote_by_line_numbers_and_still_answer_with_the_sentence(
+    corpus: CorpusBackend,
+) -> None:
+    env = BrowserEnv(corpus)
+    episode = run_episode(
+        "who directed 2001 a space odyssey", TeacherPolicy(quote_style="lines"), env
+    )
+    quote_step = episode.steps[2]
+    assert quote_step.action.startswith("quote lines ") and quote_step.error is None
+    assert "Stanley Kubrick" in episode.quotes[0].text
+    assert "Stanley Kubrick" in (episode.answer or "") and episode.cited_ids == [1]
+    by_text = run_episode("who directed 2001 a space odyssey", TeacherPolicy(), env)
+    assert episode.answer == by_text.answer  # the answer is the sentence, not the whole lines
