@@ -3,7 +3,8 @@
     webgpt train bc --out agent/checkpoints/bc-default
 
 Questions are generated from the corpus (training split only), the scripted teacher
-demonstrates them (episodes whose answer contains the gold answer are kept), and a small
+demonstrates them, quoting by line numbers (episodes whose answer contains the gold answer
+are kept), and a small
 Llama with a tokenizer trained on the same text clones that behaviour. Every stage resumes:
 questions and demonstrations are files in ``work``; training resumes from checkpoints.
 """
@@ -34,7 +35,9 @@ def build_default_policy(config: BCConfig, work: Path) -> dict[str, float]:
         write_questions(questions_file, generate_questions(corpus.pages()))
     train = [q for q in read_questions(questions_file) if q.split == "train"]
     demos_file = work / "demos.jsonl"
-    counts = generate_demos(train, TeacherPolicy(), BrowserEnv(corpus), demos_file)
+    # quoting by line numbers: a small model imitates it far better than copying sentences
+    teacher = TeacherPolicy(quote_style="lines")
+    counts = generate_demos(train, teacher, BrowserEnv(corpus), demos_file)
     logger.info("demonstrations: %s", counts)
     episodes = list(read_episodes(demos_file))
     corpus_text = (f"{page.title}\n{page.description}\n{page.text}" for page in corpus.pages())
