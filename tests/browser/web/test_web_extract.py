@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from browser.errors import BackendError
+from browser.html_text import TextBuilder, clean_inline, clean_text
 from browser.render import render_document
 from browser.web.body import read_body
 from browser.web.charset import decode_body, meta_charset, normalize_label
 from browser.web.extract import html_to_document, parse_content_type, text_to_document, to_document
 from browser.web.fetch import Fetched
-from browser.html_text import TextBuilder, clean_inline, clean_text
 
 ARTICLE = """<!doctype html><html><head><title> Georges   Seurat - Wiki </title>
 <meta property="og:title" content="OG title"></head><body>
