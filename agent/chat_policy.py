@@ -19,8 +19,7 @@ import httpx
 
 from agent.errors import ChatEndpointError
 from agent.prompt import build_prompt, first_command
-from browser.commands import grammar_help, parse_command
-from browser.errors import CommandSyntaxError
+from browser.commands import grammar_help, is_command
 from browser.observation import Observation
 
 SYSTEM_PROMPT = (
@@ -66,11 +65,8 @@ class ChatPolicy:
         for attempt in range(self.retries + 1):
             temperature = self.temperature if attempt == 0 else max(self.temperature, 0.7)
             command = first_command(self._complete(messages, temperature))
-            try:
-                parse_command(command)
+            if is_command(command):
                 return command
-            except CommandSyntaxError:
-                continue
         self.unparsable += 1
         return command
 

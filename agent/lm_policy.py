@@ -20,8 +20,7 @@ from typing import Any
 import torch
 
 from agent.prompt import build_prompt, first_command
-from browser.commands import parse_command
-from browser.errors import CommandSyntaxError
+from browser.commands import is_command
 from browser.observation import Observation
 
 POLICY_CONFIG = "webgpt_policy.json"
@@ -87,13 +86,13 @@ class LMPolicy:
         self.steps += len(prompts)
         commands = [first_command(reply) for reply in self._generate(prompts, self.temperature)]
         for _ in range(self.retries):
-            bad = [i for i, command in enumerate(commands) if not _parses(command)]
+            bad = [i for i, command in enumerate(commands) if not is_command(command)]
             if not bad:
                 break
             again = self._generate([prompts[i] for i in bad], max(self.temperature, 0.7))
             for i, reply in zip(bad, again, strict=True):
                 commands[i] = first_command(reply)
-        self.unparsable += sum(not _parses(command) for command in commands)
+        self.unparsable += sum(not is_command(command) for command in commands)
         return commands
 
     @torch.no_grad()
@@ -119,11 +118,3 @@ class LMPolicy:
         return [
             str(text) for text in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         ]
-
-
-def _parses(command: str) -> bool:
-    try:
-        parse_command(command)
-    except CommandSyntaxError:
-        return False
-    return True

@@ -7,8 +7,7 @@ a cue. The completion a model learns (and writes) is one command line.
 
 from __future__ import annotations
 
-from browser.commands import grammar_help, parse_command
-from browser.errors import CommandSyntaxError
+from browser.commands import grammar_help, is_command
 
 CUE = "Next command:"
 
@@ -30,10 +29,4 @@ def first_command(generated: str) -> str:
     like to say something first), else its first non-empty line; quoting stripped."""
     lines = [line.strip().strip("`").strip() for line in generated.splitlines()]
     lines = [line for line in lines if line]
-    for line in lines:
-        try:
-            parse_command(line)
-        except CommandSyntaxError:
-            continue
-        return line
-    return lines[0] if lines else ""
+    return next((line for line in lines if is_command(line)), lines[0] if lines else "")

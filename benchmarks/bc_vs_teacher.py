@@ -20,20 +20,11 @@ from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
 from agent.loop import run_episode
 from agent.policy import Policy
 from agent.teacher import TeacherPolicy
-from browser.commands import parse_command
+from browser.commands import is_command
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
-from browser.errors import CommandSyntaxError
 from training.metrics import contains_answer
 from training.questions import GeneratedQuestion, generate_questions
-
-
-def unparsable(action: str) -> bool:
-    try:
-        parse_command(action)
-    except CommandSyntaxError:
-        return True
-    return False
 
 
 def evaluate(
@@ -46,7 +37,7 @@ def evaluate(
         gold += contains_answer(episode.answer or "", question.answers)
         cited += bool(episode.cited_ids)
         steps += len(episode.steps)
-        bad_steps += sum(unparsable(step.action) for step in episode.steps)
+        bad_steps += sum(not is_command(step.action) for step in episode.steps)
     n = len(questions)
     return {
         "gold": gold / n,

@@ -12,6 +12,7 @@ from browser.errors import BackendError
 from browser.models import Document, SearchResult
 
 _T = TypeVar("_T")
+_K = TypeVar("_K")
 
 
 class CachingBackend:
@@ -27,35 +28,27 @@ class CachingBackend:
         self.misses = 0
 
     def search(self, query: str, *, limit: int = 10) -> list[SearchResult]:
-        key = (query, limit)
-        with self._lock:
-            cached = self._searches.get(key)
-        if cached is None:
-            cached = self._call(lambda: self.backend.search(query, limit=limit))
-            with self._lock:
-                self._searches[key] = cached
-        else:
-            self.hits += 1
-        if isinstance(cached, BackendError):
-            raise cached
-        return list(cached)
+        found = self._cached(self._searches, (query, limit),
+                             lambda: self.backend.search(query, limit=limit))  # fmt: skip
+        return list(found)
 
     def open(self, url: str) -> Document:
+        return self._cached(self._pages, url, lambda: self.backend.open(url))
+
+    def _cached(self, store: dict[_K, _T | BackendError], key: _K, fetch: Callable[[], _T]) -> _T:
+        """The remembered answer (or error) for ``key``, fetching it the first time."""
         with self._lock:
-            cached = self._pages.get(url)
+            cached = store.get(key)
         if cached is None:
-            cached = self._call(lambda: self.backend.open(url))
+            self.misses += 1
+            try:
+                cached = fetch()
+            except BackendError as exc:
+                cached = exc
             with self._lock:
-                self._pages[url] = cached
+                store[key] = cached
         else:
             self.hits += 1
         if isinstance(cached, BackendError):
             raise cached
         return cached
-
-    def _call(self, fetch: Callable[[], _T]) -> _T | BackendError:
-        self.misses += 1
-        try:
-            return fetch()
-        except BackendError as exc:
-            return exc

@@ -164,6 +164,15 @@ def _parse_quote(rest: str) -> QuoteText | QuoteLines:
     return QuoteText(text=rest)
 
 
+def is_command(text: str) -> bool:
+    """Whether ``text`` parses as a command (what policies check before replying)."""
+    try:
+        parse_command(text)
+    except CommandSyntaxError:
+        return False
+    return True
+
+
 def format_command(command: Command) -> str:
     """The canonical text of a command; ``parse_command`` reads it back unchanged."""
     match command:

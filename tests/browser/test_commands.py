@@ -15,6 +15,7 @@ from browser.commands import (
     Top,
     format_command,
     grammar_help,
+    is_command,
     parse_command,
 )
 from browser.errors import CommandSyntaxError
@@ -79,3 +80,8 @@ def test_grammar_help_documents_every_command_with_an_example_that_parses() -> N
     for spec in COMMANDS:
         assert spec.syntax in help_text
         parse_command(spec.example)
+
+
+def test_is_command_says_whether_text_parses() -> None:
+    assert is_command("click 3") and is_command("quote lines 1-2")
+    assert not is_command("Let me look.") and not is_command("")
