@@ -42,13 +42,17 @@ def make_policy(args: argparse.Namespace) -> Policy:
         return LMPolicy.from_pretrained(source, temperature=args.temperature, seed=args.seed)
     if not args.chat_url or not args.chat_model:
         raise UsageError("--policy chat needs --chat-url and --chat-model")
+    return make_chat_policy(args.chat_url, args.chat_model, args.temperature, args.seed)
+
+
+def make_chat_policy(url: str, model: str, temperature: float, seed: int) -> Policy:
+    """A policy behind an OpenAI-compatible endpoint, with the CLI's timeouts."""
     import httpx
 
     from agent.chat_policy import ChatPolicy
 
     client = httpx.Client(timeout=httpx.Timeout(120.0, connect=10.0))
-    return ChatPolicy(client, base_url=args.chat_url, model=args.chat_model,
-                      temperature=args.temperature, seed=args.seed)  # fmt: skip
+    return ChatPolicy(client, base_url=url, model=model, temperature=temperature, seed=seed)
 
 
 def add_browser_options(parser: argparse.ArgumentParser) -> None:

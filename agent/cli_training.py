@@ -13,7 +13,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from agent.cli_options import UsageError, add_browser_options, make_browser, make_policy
+from agent.cli_options import UsageError, add_browser_options, make_browser, make_chat_policy
+from agent.policy import Policy
 from browser.corpus import CorpusBackend
 from training import bc_config, rm_config
 
@@ -42,6 +43,10 @@ def add_training_commands(commands: argparse._SubParsersAction) -> None:  # type
     generate_d.add_argument("--teacher-url", help="an OpenAI-compatible API root (…/v1)")
     generate_d.add_argument("--teacher-model", help="the teacher model's name at that endpoint")
     generate_d.add_argument("--keep-failures", action="store_true", help="keep wrong episodes too")
+    generate_d.add_argument(
+        "--quote-style", choices=("text", "lines"), default="lines",
+        help="how the scripted teacher quotes (the default build uses lines)",
+    )  # fmt: skip
     add_browser_options(generate_d)
     generate_d.set_defaults(run=_demos_generate)
     export = demos_commands.add_parser(
@@ -108,13 +113,17 @@ def _demos_generate(args: argparse.Namespace) -> int:
 
     questions = [q for q in read_questions(args.questions) if args.split in ("all", q.split)]
     questions = questions[: args.limit] if args.limit else questions
+    policy: Policy
     if args.teacher_url or args.teacher_model:
-        args.policy, args.chat_url, args.chat_model = "chat", args.teacher_url, args.teacher_model
-        args.temperature, args.seed, args.model = 0.0, 0, None
+        if not (args.teacher_url and args.teacher_model):
+            raise UsageError("--teacher-url and --teacher-model go together")
+        policy = make_chat_policy(args.teacher_url, args.teacher_model, 0.0, 0)
     else:
-        args.policy = "teacher"
+        from agent.teacher import TeacherPolicy
+
+        policy = TeacherPolicy(quote_style=args.quote_style)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    browser, policy = make_browser(args, err), make_policy(args)
+    browser = make_browser(args, err)
     with Progress(console=err) as progress:
         task = progress.add_task("demonstrations", total=len(questions))
         counts = generate_demos(
