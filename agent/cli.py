@@ -27,8 +27,10 @@ from rich.markup import escape
 from agent.cli_eval import add_eval_command
 from agent.cli_options import (
     UsageError,
+    add_best_of_options,
     add_browser_options,
     add_policy_options,
+    load_reward_model,
     make_browser,
     make_policy,
 )
@@ -66,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question to answer")
     add_browser_options(ask)
     add_policy_options(ask)
+    add_best_of_options(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     ask.add_argument(
         "--trace", type=Path, metavar="FILE", help="append the episode to FILE (JSONL)"
@@ -97,15 +100,33 @@ def _ask(args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise UsageError("the question is empty")
     out = Console(highlight=False, soft_wrap=True)
-    browser = make_browser(args, Console(stderr=True, highlight=False, soft_wrap=True))
+    if args.best_of < 1:
+        raise UsageError("--best-of must be at least 1")
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    browser = make_browser(args, err)
+    reward = load_reward_model(args.reward_model, required=True) if args.best_of > 1 else None
     policy = make_policy(args)
-    show = None if args.json else _step_printer(out)
-    episode = run_episode(args.question, policy, browser, on_step=show)
+    scored: list[tuple[Episode, float]] = []
+    if reward is None:
+        show = None if args.json else _step_printer(out)
+        episode = run_episode(args.question, policy, browser, on_step=show)
+    else:
+        from training.best_of_n import best_of_n, episode_scorer
+
+        with err.status(f"Sampling {args.best_of} answers…"):
+            episode, scored = best_of_n(
+                args.question, policy, browser, episode_scorer(reward), args.best_of
+            )
     if args.trace is not None:
         append_episode(args.trace, episode)
     if args.json:
-        sys.stdout.write(json.dumps(episode.summary(), ensure_ascii=False) + "\n")
+        summary = episode.summary()
+        if scored:
+            summary["best_of"] = [{"answer": e.answer, "reward": r} for e, r in scored]
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
+        if scored:
+            _print_candidates(out, scored, episode)
         _print_answer(out, episode)
     return 0
 
@@ -174,6 +195,15 @@ def _error_printer(out: Console) -> StepCallback:
             out.print(f"[red]✗ {escape(step.error)}[/red]")
 
     return show
+
+
+def _print_candidates(out: Console, scored: list[tuple[Episode, float]], best: Episode) -> None:
+    """Every sampled answer with its reward, best first; the chosen one marked."""
+    for episode, reward in sorted(scored, key=lambda pair: -pair[1]):
+        mark = "[bold green]→[/bold green]" if episode is best else " "
+        answer = episode.answer or "(no answer)"
+        answer = answer if len(answer) <= 100 else answer[:99] + "…"
+        out.print(f"{mark} [dim]{reward:+.2f}[/dim] {escape(answer)}")
 
 
 def _print_answer(out: Console, episode: Episode) -> None:

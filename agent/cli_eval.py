@@ -8,7 +8,6 @@ webgpt eval --compare runs/teacher runs/bc-bo4 --out runs/compare
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,10 @@ from rich.console import Console
 
 from agent.cli_options import (
     UsageError,
+    add_best_of_options,
     add_browser_options,
     add_policy_options,
+    load_reward_model,
     make_browser,
     make_policy,
 )
@@ -35,10 +36,6 @@ def add_eval_command(commands: argparse._SubParsersAction) -> None:  # type: ign
     )
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
     evaluate.add_argument("--workers", type=int, default=2, help="questions run concurrently")
-    evaluate.add_argument("--best-of", type=int, default=1, help="answers sampled per question")
-    evaluate.add_argument(
-        "--reward-model", type=Path, help="scores answers for --best-of and P(agent > human)"
-    )
     evaluate.add_argument("--retry-failures", action="store_true", help="rerun failed questions")
     evaluate.add_argument("--label", help="the run's name in reports (e.g. best-of-4)")
     evaluate.add_argument(
@@ -47,6 +44,7 @@ def add_eval_command(commands: argparse._SubParsersAction) -> None:  # type: ign
     )  # fmt: skip
     add_browser_options(evaluate)
     add_policy_options(evaluate)
+    add_best_of_options(evaluate)  # the reward model also gives P(agent > human)
     evaluate.set_defaults(run=_eval)
 
 
@@ -64,7 +62,7 @@ def _eval(args: argparse.Namespace) -> int:
         raise UsageError("--workers and --best-of must be at least 1")
     items = load_dataset(args.dataset, format=args.format)
     base = make_browser(args, err)
-    reward = _reward_model(args)
+    reward = load_reward_model(args.reward_model, required=args.best_of > 1)
     best_of = _best_of(reward, args.best_of) if args.best_of > 1 else None
     with rich_progress(err) as progress:
         run_eval(
@@ -84,24 +82,11 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reward_model(args: argparse.Namespace) -> Any:
-    """The reward model named by --reward-model, else the shipped default when present."""
-    from training.reward_model import DEFAULT_CHECKPOINT, RewardModel
-
-    path = args.reward_model or (DEFAULT_CHECKPOINT if DEFAULT_CHECKPOINT.is_dir() else None)
-    if path is None:
-        if args.best_of > 1:
-            raise UsageError("--best-of needs a reward model: pass --reward-model DIR")
-        return None
-    return RewardModel.from_pretrained(path)
-
-
 def _best_of(reward: Any, n: int) -> Any:
     from agent.episode import Episode
-    from training.best_of_n import best_of_n
+    from training.best_of_n import best_of_n, episode_scorer
 
-    def score(episodes: Sequence[Episode]) -> list[float]:
-        return list(reward.score([(e.question, e.answer or "", e.quotes) for e in episodes]))
+    score = episode_scorer(reward)
 
     def run(question: str, policy: Any, browser: BrowserEnv) -> Episode:
         return best_of_n(question, policy, browser, score, n)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -16,19 +17,41 @@ class UsageError(Exception):
     """A mistake in what the user asked for; reported in one line with exit code 2."""
 
 
+BEST_OF_TEMPERATURE = 0.8
+"""Sampling temperature of best-of-n when none is given: n greedy answers would coincide."""
+
+
 def add_policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--policy", choices=("teacher", "lm", "chat"), default="teacher",
-        help="who browses: the scripted teacher, a causal LM (--model), or a chat endpoint",
+        help="who browses: the scripted teacher, a causal LM (the embedded BC checkpoint, "
+        "or --model), or a chat endpoint",
     )  # fmt: skip
     parser.add_argument("--model", help="lm: a checkpoint path or hub id (default: embedded)")
     parser.add_argument("--chat-url", help="chat: the OpenAI-compatible API root (…/v1)")
     parser.add_argument("--chat-model", help="chat: the model name the endpoint serves")
-    parser.add_argument("--temperature", type=float, default=0.0, help="lm/chat sampling")
+    parser.add_argument(
+        "--temperature", type=float,
+        help=f"lm/chat sampling (default 0, greedy; {BEST_OF_TEMPERATURE} with --best-of)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0, help="lm/chat sampling seed")
 
 
+def add_best_of_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--best-of", type=int, default=1, metavar="N",
+        help="sample N answers and keep the one the reward model scores highest",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reward-model", type=Path, metavar="DIR",
+        help="the reward model for --best-of (default: the embedded one)",
+    )  # fmt: skip
+
+
 def make_policy(args: argparse.Namespace) -> Policy:
+    temperature = args.temperature
+    if temperature is None:
+        temperature = BEST_OF_TEMPERATURE if getattr(args, "best_of", 1) > 1 else 0.0
     if args.policy == "teacher":
         from agent.teacher import TeacherPolicy
 
@@ -38,11 +61,29 @@ def make_policy(args: argparse.Namespace) -> Policy:
 
         source = args.model or DEFAULT_CHECKPOINT
         if args.model is None and not DEFAULT_CHECKPOINT.is_dir():
-            raise UsageError(f"no default checkpoint at {DEFAULT_CHECKPOINT}; pass --model")
-        return LMPolicy.from_pretrained(source, temperature=args.temperature, seed=args.seed)
+            raise UsageError(
+                f"no default checkpoint at {DEFAULT_CHECKPOINT}; pass --model, or --policy teacher"
+            )
+        return LMPolicy.from_pretrained(source, temperature=temperature, seed=args.seed)
     if not args.chat_url or not args.chat_model:
         raise UsageError("--policy chat needs --chat-url and --chat-model")
-    return make_chat_policy(args.chat_url, args.chat_model, args.temperature, args.seed)
+    return make_chat_policy(args.chat_url, args.chat_model, temperature, args.seed)
+
+
+def load_reward_model(path: Path | None, *, required: bool) -> Any:
+    """The reward model at ``path``, else the embedded default when it is there (``None``
+    when it is not and none is ``required``)."""
+    from training.reward_model import DEFAULT_CHECKPOINT, RewardModel
+
+    path = path or (DEFAULT_CHECKPOINT if DEFAULT_CHECKPOINT.is_dir() else None)
+    if path is None:
+        if required:
+            raise UsageError(f"--best-of needs a reward model: none at {DEFAULT_CHECKPOINT}, "
+                             "pass --reward-model DIR")  # fmt: skip
+        return None
+    if not path.is_dir():
+        raise UsageError(f"no reward model at {path}")
+    return RewardModel.from_pretrained(path)
 
 
 def make_chat_policy(url: str, model: str, temperature: float, seed: int) -> Policy:

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from transformers import LogitsProcessorList
 
+from agent.copy_bias import PromptCopyBias
 from agent.prompt import build_prompt, first_command
 from browser.commands import is_command
 from browser.observation import Observation
@@ -40,6 +42,8 @@ class LMPolicy:
         max_new_tokens: longest reply.
         retries: resamples of an unparsable reply before giving it to the browser.
         seed: seeds sampling; each call advances it, so episodes are reproducible.
+        copy_bias: logit bonus for continuing a copy of the prompt inside ``search``,
+            ``find`` and ``answer`` arguments (:mod:`agent.copy_bias`); 0 turns it off.
     """
 
     model: Any
@@ -50,6 +54,7 @@ class LMPolicy:
     max_new_tokens: int = 96
     retries: int = 2
     seed: int = 0
+    copy_bias: float = 0.0
     name: str = "lm"
     steps: int = field(default=0, init=False)
     unparsable: int = field(default=0, init=False)
@@ -84,19 +89,20 @@ class LMPolicy:
         pass per token for all of them); unparsable replies are resampled together."""
         prompts = [build_prompt(o.render(), with_grammar=self.with_grammar) for o in observations]
         self.steps += len(prompts)
-        commands = [first_command(reply) for reply in self._generate(prompts, self.temperature)]
-        for _ in range(self.retries):
+        replies = self._generate(prompts, self.temperature, 0)
+        commands = [first_command(reply) for reply in replies]
+        for attempt in range(1, self.retries + 1):
             bad = [i for i, command in enumerate(commands) if not is_command(command)]
             if not bad:
                 break
-            again = self._generate([prompts[i] for i in bad], max(self.temperature, 0.7))
+            again = self._generate([prompts[i] for i in bad], max(self.temperature, 0.7), attempt)
             for i, reply in zip(bad, again, strict=True):
                 commands[i] = first_command(reply)
         self.unparsable += sum(not is_command(command) for command in commands)
         return commands
 
     @torch.no_grad()
-    def _generate(self, prompts: list[str], temperature: float) -> list[str]:
+    def _generate(self, prompts: list[str], temperature: float, attempt: int) -> list[str]:
         limit = self.model.config.max_position_embeddings - self.max_new_tokens
         self.tokenizer.padding_side = "left"  # generation continues every row at its end
         self.tokenizer.truncation_side = "left"  # keep the end, where the page window is
@@ -104,9 +110,18 @@ class LMPolicy:
             prompts, add_special_tokens=False, padding=True, truncation=True,
             max_length=limit, return_tensors="pt",
         )  # fmt: skip
-        torch.manual_seed(self.seed + self.steps)
+        torch.manual_seed(self.seed + self.steps + 1_000_003 * attempt)  # each retry draws anew
+        processors = LogitsProcessorList()
+        if self.copy_bias:
+            processors.append(
+                PromptCopyBias(
+                    batch["input_ids"], batch["attention_mask"], self.tokenizer, self.copy_bias
+                )
+            )
         output = self.model.generate(
             **batch,  # input_ids, attention_mask: (B, T)
+            cache=self._shared_prefill(prompts, batch),
+            logits_processor=processors,
             max_new_tokens=self.max_new_tokens,
             do_sample=temperature > 0,
             temperature=temperature if temperature > 0 else None,
@@ -118,3 +133,20 @@ class LMPolicy:
         return [
             str(text) for text in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         ]
+
+    def _shared_prefill(self, prompts: list[str], batch: Any) -> Any:
+        """A key/value cache of every prompt but its last token, computed once per distinct
+        prompt and copied to the rows that repeat it (best-of-n starts n episodes from one
+        observation and their paths often meet). ``None`` when no prompt repeats."""
+        distinct = list(dict.fromkeys(prompts))
+        if len(distinct) == len(prompts):
+            return None
+        first_row = [prompts.index(prompt) for prompt in distinct]
+        ids = batch["input_ids"][first_row, :-1]  # (D, T-1)
+        mask = batch["attention_mask"][first_row, :-1]
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)  # as generate numbers left-padded rows
+        cache = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True
+        ).cache
+        cache.reorder_cache(torch.tensor([distinct.index(prompt) for prompt in prompts]))
+        return cache

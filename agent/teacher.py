@@ -168,11 +168,24 @@ class TeacherPolicy:
 
 def _start(question: str) -> _Memory:
     question_words = content_words(question)
-    queries = [" ".join(question_words)] if question_words else [question]
-    if len(question_words) > 2:  # a second try without the least specific word
-        shortest = min(question_words, key=len)
-        queries.append(" ".join(w for w in question_words if w != shortest))
+    spelled = _as_spelled(question, question_words)
+    queries = [" ".join(spelled)] if spelled else [question]
+    if len(spelled) > 2:  # a second try without the least specific word
+        shortest = min(spelled, key=len)
+        queries.append(" ".join(w for w in spelled if w != shortest))
     return _Memory(question_words=question_words, queries=queries)
+
+
+def _as_spelled(question: str, folded: list[str]) -> list[str]:
+    """The question's content words as the question spells them (search folds case anyway,
+    and a student model then copies words instead of learning to lowercase them)."""
+    wanted, spelled = set(folded), []
+    for raw in re.findall(r"\S+", question):
+        word = raw.strip(".,;:!?\"'()[]“”‘’")
+        parts = words(word)
+        if parts and wanted.issuperset(parts) and word not in spelled:
+            spelled.append(word)
+    return spelled
 
 
 def _search_failed(observation: Observation) -> bool:

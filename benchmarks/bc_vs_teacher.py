@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from browser.commands import is_command
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
 from training.metrics import contains_answer
-from training.questions import GeneratedQuestion, generate_questions
+from training.questions import GeneratedQuestion, heldout_sample
 
 
 def evaluate(
@@ -55,8 +54,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     corpus = CorpusBackend.open_default()
-    heldout = [q for q in generate_questions(corpus.pages()) if q.split == "heldout"]
-    questions = random.Random(args.seed).sample(heldout, min(args.n, len(heldout)))
+    questions = heldout_sample(corpus.pages(), args.n, seed=args.seed)
     env = BrowserEnv(corpus)
     rows = {
         "teacher": evaluate(TeacherPolicy(), questions, env),

@@ -221,7 +221,10 @@ class BrowserEnv:
         page = self._quotable_page()
         if not 1 <= first <= last <= len(page.lines):
             raise _ActionError(f"lines {first}-{last} are not on this page (1–{len(page.lines)})")
-        self._add_quote(page, collapse_spaces(" ".join(page.plain_lines[first - 1 : last])))
+        text = collapse_spaces(" ".join(page.plain_lines[first - 1 : last]))
+        if not text:
+            raise _ActionError(f"lines {first}-{last} are empty; nothing to quote")
+        self._add_quote(page, text)
 
     def _quotable_page(self) -> Page:
         page = self._current().page

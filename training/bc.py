@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import (
@@ -121,6 +122,33 @@ def tokenize_examples(
     return examples
 
 
+class TargetOnlyTrainer(Trainer):
+    """The HF ``Trainer`` computing logits only where there is a target.
+
+    Prompt tokens carry no loss, yet a causal LM's forward projects every position onto the
+    vocabulary: for the small default model that projection is about 40% of the compute.
+    Here the base model runs on the whole sequence and the output layer only on the positions
+    whose next token is a target; the loss is the same token-mean cross-entropy.
+    """
+
+    loss_is_scaled_for_ga = False  # a per-batch mean: the Trainer divides by accumulation
+
+    def compute_loss(
+        self,
+        model: Any,
+        inputs: dict[str, torch.Tensor],
+        return_outputs: bool = False,
+        num_items_in_batch: Any = None,
+    ) -> Any:
+        labels = inputs.pop("labels")  # (B, T)
+        hidden = model.base_model(**inputs).last_hidden_state  # (B, T, H)
+        targets = labels[:, 1:]  # the token each position predicts
+        keep = targets != -100  # (B, T-1)
+        logits = model.get_output_embeddings()(hidden[:, :-1][keep])  # (N, V)
+        loss = torch.nn.functional.cross_entropy(logits.float(), targets[keep])
+        return (loss, logits) if return_outputs else loss
+
+
 class PadCollator:
     """Right-pads a batch; padded label positions are -100."""
 
@@ -172,13 +200,13 @@ def train_bc(
     texts = (text for pair in pairs for text in pair)
     model, tokenizer = load_model_and_tokenizer(config, _chain(tokenizer_texts, texts), tiny=tiny)
     examples = tokenize_examples(pairs, tokenizer, max_length=config.max_length)
-    if config.lm_warmup > 0:
+    if config.warmup_lm_epochs > 0:
         whole = [{**e, "labels": list(e["input_ids"])} for e in examples]  # every token a target
         out = config.out / "lm-warmup"
-        warmup = replace(config, epochs=config.lm_warmup, max_steps=-1, out=out)
+        warmup = replace(config, epochs=config.warmup_lm_epochs, max_steps=-1, out=out)
         fit(model, tokenizer, whole, warmup)
     summary, history = fit(model, tokenizer, examples, config)
-    save_policy(model, tokenizer, config.out, with_grammar=config.grammar)
+    save_policy(model, tokenizer, config.out, with_grammar=config.grammar, copy_bias=config.bias)
     plot_loss(history, config.out / "loss.png")
     (config.out / "train_summary.json").write_text(
         json.dumps({"config": {k: str(v) for k, v in asdict(config).items()}, **summary}, indent=2)
@@ -203,7 +231,7 @@ def fit(
         save_total_limit=2,
         train_sampling_strategy="group_by_length",
     )
-    trainer = Trainer(
+    trainer = TargetOnlyTrainer(
         model=model,
         args=args,
         train_dataset=examples,
@@ -227,11 +255,18 @@ def fit(
 
 
 def save_policy(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path, *, with_grammar: bool
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    out: Path,
+    *,
+    with_grammar: bool,
+    copy_bias: float = 0.0,
 ) -> None:
-    """Save weights (bfloat16 safetensors, half the bytes), tokenizer and prompt settings."""
+    """Save weights (bfloat16 safetensors, half the bytes), tokenizer, and the prompt and
+    decoding settings :meth:`agent.lm_policy.LMPolicy.from_pretrained` reads back."""
     save_bfloat16(model, tokenizer, out)
-    (out / POLICY_CONFIG).write_text(json.dumps({"with_grammar": with_grammar}, indent=2) + "\n")
+    settings = {"with_grammar": with_grammar, "copy_bias": copy_bias}
+    (out / POLICY_CONFIG).write_text(json.dumps(settings, indent=2) + "\n")
 
 
 def plot_loss(points: Sequence[tuple[int, float]], path: Path) -> None:

@@ -12,6 +12,9 @@ from training.config_cli import (
     dataclass_from_arguments,
 )
 
+DEFAULT_COPY_BIAS = 12.0
+"""The from-scratch model's copy prior: it chooses where copies start, the prior continues them."""
+
 
 @dataclass
 class BCConfig:
@@ -29,17 +32,21 @@ class BCConfig:
     batch_size: int = field(default=8, metadata={"help": "examples per device per step"})
     grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
     max_length: int = field(default=1024, metadata={"help": "longer examples are dropped"})
-    warmup_lm_epochs: float | None = field(
-        default=None,
-        metadata={
-            "help": "epochs of plain language modelling on whole examples before cloning "
-            "(teaches a model trained from scratch to read and copy; default 0.5 from "
-            "scratch, 0 with --model)"
-        },
+    warmup_lm_epochs: float = field(
+        default=0.0,
+        metadata={"help": "epochs of plain language modelling on whole examples before cloning"},
     )
     with_grammar: bool | None = field(
         default=None,
         metadata={"help": "prepend the command reference to prompts (default: only with --model)"},
+    )
+    copy_bias: float | None = field(
+        default=None,
+        metadata={
+            "help": "the saved policy's copy prior while it writes search/find/answer "
+            f"arguments (agent/copy_bias.py; default {DEFAULT_COPY_BIAS} from scratch, 0 with "
+            "--model)"
+        },
     )
     bf16: bool = field(default=False, metadata={"help": "train in bfloat16 mixed precision"})
     seed: int = field(default=0, metadata={"help": "seed of initialisation and data order"})
@@ -53,10 +60,10 @@ class BCConfig:
         self.out = Path(self.out)
 
     @property
-    def lm_warmup(self) -> float:
-        if self.warmup_lm_epochs is None:
-            return 0.5 if self.model is None else 0.0
-        return self.warmup_lm_epochs
+    def bias(self) -> float:
+        if self.copy_bias is None:
+            return DEFAULT_COPY_BIAS if self.model is None else 0.0
+        return self.copy_bias
 
     @property
     def grammar(self) -> bool:

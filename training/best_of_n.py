@@ -11,12 +11,14 @@ policy should sample (temperature > 0); with greedy decoding the n answers coinc
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from agent.episode import Episode
 from agent.loop import BatchPolicy, run_episodes
 from agent.policy import Policy
 from browser.caching import CachingBackend
 from browser.env import BrowserEnv
+from browser.models import Quote
 
 EpisodeScorer = Callable[[Sequence[Episode]], list[float]]
 
@@ -55,3 +57,18 @@ def pick_best(
     scored = list(zip(episodes, scores, strict=True))
     best = max(range(len(scored)), key=lambda i: (scored[i][1], -i))
     return scored[best][0], scored
+
+
+class AnswerScorer(Protocol):
+    """Scores ``(question, answer, quotes)`` triples, as :class:`RewardModel` does."""
+
+    def score(self, items: Sequence[tuple[str, str, Sequence[Quote]]]) -> list[float]: ...
+
+
+def episode_scorer(reward_model: AnswerScorer) -> EpisodeScorer:
+    """The reward of each episode's final answer with its quotes (no answer scores as "")."""
+
+    def score(episodes: Sequence[Episode]) -> list[float]:
+        return list(reward_model.score([(e.question, e.answer or "", e.quotes) for e in episodes]))
+
+    return score

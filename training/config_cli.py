@@ -21,7 +21,11 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type[
     """Add one flag per field of ``config_class`` (a dataclass whose fields carry ``help``)."""
     for spec in fields(config_class):
         flag = "--" + spec.name.replace("_", "-")
-        default = None if spec.default is MISSING else spec.default
+        required = spec.default is MISSING and spec.default_factory is MISSING
+        if spec.default_factory is not MISSING:
+            default = spec.default_factory()
+        else:
+            default = None if spec.default is MISSING else spec.default
         help_text = spec.metadata["help"]
         if str(spec.type) in ("bool", "bool | None"):
             parser.add_argument(
@@ -32,7 +36,7 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, config_class: type[
             flag,
             type=_TYPES.get(str(spec.type), str),
             default=default,
-            required=spec.default is MISSING,
+            required=required,
             nargs="+" if str(spec.type).startswith("list[") else None,
             help=help_text,
         )

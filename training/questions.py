@@ -229,3 +229,12 @@ def read_questions(path: Path) -> list[GeneratedQuestion]:
                 field = ".".join(str(p) for p in first["loc"])
                 raise ValueError(f"{path}:{number}: field {field!r}: {first['msg']}") from None
     return questions
+
+
+def heldout_sample(
+    pages: Iterable[CorpusEntry], n: int, *, seed: int = 0
+) -> list[GeneratedQuestion]:
+    """``n`` questions drawn (seeded) from the held-out articles: the evaluation set of the
+    BC, reward-model and best-of-n benchmarks, so their numbers are on the same questions."""
+    heldout = [q for q in generate_questions(pages) if q.split == "heldout"]
+    return random.Random(seed).sample(heldout, min(n, len(heldout)))

@@ -280,7 +280,12 @@ def train_reward_model(
     if comparisons is None:
         comparisons = [c for path in config.comparisons for c in load_comparisons(path)]
     labelled = [c for c in comparisons if c.target is not None]
-    train, held_out = split_by_question(labelled, config.eval_fraction)
+    if config.eval_comparisons:
+        train = labelled
+        held_out = [c for path in config.eval_comparisons for c in load_comparisons(path)
+                    if c.target is not None]  # fmt: skip
+    else:
+        train, held_out = split_by_question(labelled, config.eval_fraction)
     model, tokenizer = load_model_and_tokenizer(config)
     freeze_lower_layers(model, config.freeze_layers)
     examples = tokenize_comparisons(train, tokenizer, max_length=config.max_length)

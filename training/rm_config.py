@@ -37,6 +37,13 @@ class RMConfig:
     eval_fraction: float = field(
         default=0.1, metadata={"help": "share of questions (by hash) held out for evaluation"}
     )
+    eval_comparisons: list[Path] = field(
+        default_factory=list,
+        metadata={
+            "help": "held-out comparison files (e.g. from unseen articles); given, every "
+            "training comparison trains and these alone are evaluated"
+        },
+    )
     freeze_layers: int = field(
         default=2,
         metadata={"help": "freeze the embeddings and this many lower layers (-1: train all)"},
@@ -57,6 +64,7 @@ class RMConfig:
         if not self.comparisons:
             raise ValueError("no comparison files given")
         self.comparisons = [Path(path) for path in self.comparisons]
+        self.eval_comparisons = [Path(path) for path in self.eval_comparisons]
         self.out = Path(self.out)
 
 

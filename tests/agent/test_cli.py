@@ -21,8 +21,8 @@ def test_ask_json_prints_one_object_with_answer_references_and_steps(
 ) -> None:
     trace = tmp_path / "trace.jsonl"
     question = "Who painted A Sunday Afternoon on the Island of La Grande Jatte?"
-    assert main(["ask", "--json", "--trace", str(trace), question]) == 0
-    assert main(["ask", "--json", "--trace", str(trace), question]) == 0
+    assert main(["ask", "--policy", "teacher", "--json", "--trace", str(trace), question]) == 0
+    assert main(["ask", "--policy", "teacher", "--json", "--trace", str(trace), question]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
     result = json.loads(lines[0])
@@ -39,7 +39,7 @@ def test_ask_json_prints_one_object_with_answer_references_and_steps(
 def test_ask_shows_each_action_then_the_answer_and_references(
     corpus: CorpusBackend, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["ask", "which planet is known as the red planet"]) == 0
+    assert main(["ask", "--policy", "teacher", "which planet is known as the red planet"]) == 0
     out = capsys.readouterr().out
     assert " 1 search " in out and " 2 click " in out
     assert "Answer: Mars" in out
@@ -52,6 +52,9 @@ def test_ask_shows_each_action_then_the_answer_and_references(
         (["ask", "   "], "the question is empty"),
         (["ask", "--corpus", "/no/such/corpus.sqlite", "q"], "no such corpus file"),
         (["ask", "--max-actions", "0", "q"], "must be at least 1"),
+        (["ask", "--best-of", "0", "q"], "--best-of must be at least 1"),
+        (["ask", "--best-of", "2", "--reward-model", "/no/such/rm", "q"], "no reward model at"),
+        (["ask", "--policy", "lm", "--model", "/no/such/policy", "q"], "/no/such/policy"),
         (["corpus", "build", "/no/such/input.jsonl", "--out", "x.sqlite"], "no such file"),
     ],
 )
@@ -83,7 +86,10 @@ def test_corpus_build_then_ask_on_it(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = tmp_path / "mine.sqlite"
     assert main(["corpus", "build", str(pages), "--out", str(out)]) == 0
     assert "Indexed 1 pages" in capsys.readouterr().err
-    assert main(["ask", "--json", "--corpus", str(out), "who built zorblat"]) == 0
+    assert (
+        main(["ask", "--policy", "teacher", "--json", "--corpus", str(out), "who built zorblat"])
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert "Mina" in result["answer"]
     assert result["references"][0]["url"] == "https://intranet.example/zorblat"
@@ -111,7 +117,7 @@ def test_installed_console_script_answers_in_a_fresh_process(corpus: CorpusBacke
     script = shutil.which("webgpt", path=os.path.dirname(sys.executable))
     assert script, "the webgpt console script is not installed next to this Python"
     done = subprocess.run(
-        [script, "ask", "--json", "how tall is mount everest"],
+        [script, "ask", "--policy", "teacher", "--json", "how tall is mount everest"],
         capture_output=True, text=True, timeout=60, env=os.environ | {"PYTHONWARNINGS": "error"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -120,3 +126,28 @@ def test_installed_console_script_answers_in_a_fresh_process(corpus: CorpusBacke
         [sys.executable, "-X", "importtime", "-c", "import agent.cli, agent.teacher, agent.loop"],
         capture_output=True, text=True, timeout=60,
     ).stderr  # fmt: skip
+
+
+def test_ask_with_the_shipped_policy_answers_with_a_citation(
+    corpus: CorpusBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    question = "Who painted A Sunday Afternoon on the Island of La Grande Jatte?"
+    assert main(["ask", "--policy", "lm", "--json", question]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["steps"][0]["action"].startswith("search ")
+    assert "[1]" in result["answer"] and result["references"]
+
+
+def test_ask_best_of_n_shows_every_answer_with_its_reward_and_keeps_the_best(
+    corpus: CorpusBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    question = "What is the capital of France?"
+    assert main(["ask", "--policy", "lm", "--best-of", "3", "--json", question]) == 0
+    result = json.loads(capsys.readouterr().out)
+    candidates = result["best_of"]
+    assert len(candidates) == 3 and all(isinstance(c["reward"], float) for c in candidates)
+    best = max(candidates, key=lambda c: c["reward"])
+    assert result["answer"] == best["answer"]
+    assert main(["ask", "--policy", "lm", "--best-of", "3", question]) == 0
+    shown = capsys.readouterr().out
+    assert shown.count("→") == 1 and f"{best['reward']:+.2f}" in shown

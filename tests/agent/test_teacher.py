@@ -69,3 +69,10 @@ def test_teacher_can_quote_by_line_numbers_and_still_answer_with_the_sentence(
     assert "Stanley Kubrick" in (episode.answer or "") and episode.cited_ids == [1]
     by_text = run_episode("who directed 2001 a space odyssey", TeacherPolicy(), env)
     assert episode.answer == by_text.answer  # the answer is the sentence, not the whole lines
+
+
+def test_teacher_searches_with_the_question_words_as_spelled(corpus: CorpusBackend) -> None:
+    """A student copies the query from the question, so the teacher must not refold it."""
+    question = "Who painted A Sunday Afternoon on the Island of La Grande Jatte?"
+    episode = run_episode(question, TeacherPolicy(), BrowserEnv(corpus))
+    assert episode.steps[0].action == "search painted Sunday Afternoon Island La Grande Jatte"

@@ -137,3 +137,12 @@ def test_find_span_forgives_what_hand_copying_gets_wrong() -> None:
     assert find_span(text, "Seurat's", "1886.") == text
     assert find_span(text, "Monet") is None
     assert find_span(text, "painted", "Seurat") is None  # the end must follow the start
+
+
+def test_quoting_only_blank_lines_is_an_error_not_an_empty_quote(env: BrowserEnv) -> None:
+    open_page(env, "Georges Seurat")
+    window = env.step("top").observation.window
+    blank = next(n for n, line in enumerate(window, 1) if not line.strip())
+    result = env.step(f"quote lines {blank}-{blank}")
+    assert result.error == f"lines {blank}-{blank} are empty; nothing to quote"
+    assert not env.quotes

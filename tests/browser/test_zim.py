@@ -348,7 +348,20 @@ def test_extraction_keeps_link_spans_exact_across_whitespace() -> None:
 def test_cli_answers_from_a_zim_archive(zim_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from agent.cli import main
 
-    assert main(["ask", "--json", "--zim", str(zim_path), "Who designed the Eiffel Tower?"]) == 0
+    assert (
+        main(
+            [
+                "ask",
+                "--policy",
+                "teacher",
+                "--json",
+                "--zim",
+                str(zim_path),
+                "Who designed the Eiffel Tower?",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert "Gustave Eiffel" in result["answer"]
     assert result["references"][0]["url"] == "https://en.wikipedia.org/wiki/Eiffel_Tower"

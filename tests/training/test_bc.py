@@ -72,6 +72,7 @@ def test_trained_policy_runs_through_the_browser(
     out = tmp_path / "policy"
     config = BCConfig(out=out, max_steps=60, batch_size=4, learning_rate=3e-3, warmup_lm_epochs=0)
     summary = train_bc(config, demos, tiny=MICRO)
+    assert summary["examples"] == sum(len(episode.steps) for episode in demos)
     assert summary["last_loss"] < summary["first_loss"]
     assert {"model.safetensors", "tokenizer.json", "webgpt_policy.json", "loss.png"} <= {
         p.name for p in out.iterdir()
@@ -83,6 +84,9 @@ def test_trained_policy_runs_through_the_browser(
     assert policy.steps == len(episode.steps)
     assert 0 <= policy.unparsable <= policy.steps
     assert episode.steps[0].action.split()[0] == "search"  # the first thing every demo did
+    biased = LMPolicy.from_pretrained(out, max_new_tokens=24, copy_bias=4.0)
+    assert biased.copy_bias == 4.0
+    assert 1 <= len(run_episode("who devised pointillism", biased, env).steps) <= 6
 
 
 def test_sampling_is_seeded(demos: list, tmp_path: Path, tiny_corpus: CorpusBackend) -> None:  # type: ignore[type-arg]
@@ -94,3 +98,38 @@ def test_sampling_is_seeded(demos: list, tmp_path: Path, tiny_corpus: CorpusBack
     assert first == again
     with pytest.raises(ValueError, match="temperature -1"):
         LMPolicy.from_pretrained(out, temperature=-1)
+
+
+def test_target_only_loss_equals_the_models_own_loss(demos: list, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    from transformers import TrainingArguments
+
+    from training.bc import PadCollator, TargetOnlyTrainer
+
+    pairs = examples_from_episodes(demos, with_grammar=False)
+    texts = [text for pair in pairs for text in pair]
+    model, tokenizer = load_model_and_tokenizer(BCConfig(out=tmp_path), texts, tiny=MICRO)
+    batch = PadCollator(tokenizer.pad_token_id)(
+        tokenize_examples(pairs[:4], tokenizer, max_length=1024)
+    )
+    trainer = TargetOnlyTrainer(model=model, args=TrainingArguments(output_dir=str(tmp_path)))
+    expected = model(**batch).loss
+    assert trainer.compute_loss(model, dict(batch)).item() == pytest.approx(
+        expected.item(), rel=1e-5
+    )
+
+
+def test_each_retry_of_an_unparsable_reply_is_a_fresh_draw(
+    demos: list,  # type: ignore[type-arg]
+    tiny_corpus: CorpusBackend,
+    tmp_path: Path,
+) -> None:
+    pairs = examples_from_episodes(demos, with_grammar=False)
+    texts = [text for pair in pairs for text in pair]
+    model, tokenizer = load_model_and_tokenizer(BCConfig(out=tmp_path), texts, tiny=MICRO)
+    policy = LMPolicy(model=model, tokenizer=tokenizer, retries=2, max_new_tokens=8)
+    replies: list[list[str]] = []
+    generate = policy._generate
+    policy._generate = lambda *args: replies.append(generate(*args)) or replies[-1]  # type: ignore[method-assign]
+    policy.act(BrowserEnv(tiny_corpus).reset("who devised pointillism"))
+    assert len(replies) == 3  # an untrained model: the first reply and both retries fail
+    assert replies[1] != replies[2]

@@ -62,6 +62,14 @@ def tiny_bert(tokenizer: PreTrainedTokenizerBase, seed: int = 0) -> BertForSeque
     return BertForSequenceClassification(config)
 
 
+def saved_tiny_bert(tokenizer: PreTrainedTokenizerBase, tmp_path: Path) -> Path:
+    """A tiny BERT and the MiniLM tokenizer saved as a backbone directory."""
+    backbone = tmp_path / "tiny-bert"
+    tiny_bert(tokenizer).save_pretrained(backbone)
+    tokenizer.save_pretrained(backbone)
+    return backbone
+
+
 def comparisons(n: int) -> list[Comparison]:
     """Cited, correct answers beat bare wrong ones; two wrong ones tie."""
     made = []
@@ -145,9 +153,7 @@ def test_a_few_steps_lower_the_loss_and_change_every_trainable_parameter(
 def test_training_saves_a_compact_model_that_scores_like_the_trained_one(
     tokenizer: PreTrainedTokenizerBase, tmp_path: Path
 ) -> None:
-    backbone = tmp_path / "tiny-bert"
-    tiny_bert(tokenizer).save_pretrained(backbone)
-    tokenizer.save_pretrained(backbone)
+    backbone = saved_tiny_bert(tokenizer, tmp_path)
     pairs = tmp_path / "pairs.jsonl"
     append_comparisons(pairs, comparisons(40))
     out = tmp_path / "rm"
@@ -244,9 +250,33 @@ def test_config_flags_come_from_the_dataclass(tmp_path: Path) -> None:
     )
     settings = config_from_arguments(args)
     assert settings.comparisons == [Path("a.jsonl"), Path("b.json")] and settings.out == Path("rm")
+    assert settings.eval_comparisons == []
+    args = parser.parse_args(["--comparisons", "a.jsonl", "--out", "rm", "--eval-comparisons", "h"])
+    assert config_from_arguments(args).eval_comparisons == [Path("h")]
     assert settings.bf16 and settings.freeze_layers == -1 and settings.model is None
     assert "held out for evaluation" in parser.format_help()
     with pytest.raises(ValueError, match=r"eval_fraction 1\.0"):
         config(tmp_path, eval_fraction=1.0)
     with pytest.raises(ValueError, match="no comparison files"):
         config(tmp_path, comparisons=[])
+
+
+def test_given_held_out_files_every_training_pair_trains_and_only_those_are_evaluated(
+    tokenizer: PreTrainedTokenizerBase, tmp_path: Path
+) -> None:
+    backbone = saved_tiny_bert(tokenizer, tmp_path)
+    train, held_out = tmp_path / "train.jsonl", tmp_path / "held_out.jsonl"
+    append_comparisons(train, comparisons(20))
+    append_comparisons(held_out, comparisons(7))
+    summary = train_reward_model(
+        config(
+            tmp_path,
+            model=str(backbone),
+            out=tmp_path / "rm",
+            max_steps=2,
+            comparisons=[train],
+            eval_comparisons=[held_out],
+        )
+    )
+    assert summary["train_pairs"] == 20  # ties train too (soft label 0.5)
+    assert summary["eval_pairs"] == 5  # the 7 held-out pairs but their 2 ties: accuracy is strict

@@ -19,7 +19,7 @@ def test_ask_on_the_live_web_cites_the_local_site(
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     monkeypatch.setenv("WEBGPT_CACHE_DIR", str(tmp_path))
-    argv = ["ask", "--json", "--web", "live", "--searxng-url", site.base,
+    argv = ["ask", "--policy", "teacher", "--json", "--web", "live", "--searxng-url", site.base,
             "--allow-host", "127.0.0.1",
             "Who painted A Sunday Afternoon on the Island of La Grande Jatte?"]  # fmt: skip
     assert main(argv) == 0
@@ -33,7 +33,17 @@ def test_the_local_site_is_refused_without_the_allow_list(
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     monkeypatch.setenv("WEBGPT_CACHE_DIR", str(tmp_path))
-    argv = ["ask", "--json", "--web", "live", "--searxng-url", site.base, "who painted it"]
+    argv = [
+        "ask",
+        "--policy",
+        "teacher",
+        "--json",
+        "--web",
+        "live",
+        "--searxng-url",
+        site.base,
+        "who painted it",
+    ]
     assert main(argv) == 0  # the agent goes on: the refusal is an error observation
     result = json.loads(capsys.readouterr().out)
     assert result["references"] == []
