@@ -14,6 +14,7 @@ This is the pointer half of a pointer-generator (See et al., 2017), applied at d
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import torch
@@ -42,10 +43,15 @@ class PromptCopyBias(LogitsProcessor):
         self.prompts = [
             row[mask.bool()] for row, mask in zip(input_ids, attention_mask, strict=True)
         ]
-        marks = [sentence_marks(prompt, tokenizer) for prompt in self.prompts]
-        self.stops = [furniture | final | after for furniture, final, after in marks]
-        self.word_starts = [_word_starts(prompt, tokenizer) for prompt in self.prompts]
-        self.sentence_ends = [final for _, final, _ in marks]
+        marks: dict[bytes, tuple[torch.Tensor, ...]] = {}  # once per distinct prompt
+        for prompt in self.prompts:
+            if (key := prompt.numpy().tobytes()) not in marks:
+                marks[key] = (*sentence_marks(prompt, tokenizer), _word_starts(prompt, tokenizer))
+        rows = [marks[prompt.numpy().tobytes()] for prompt in self.prompts]
+        self.stops = [furniture | final | after for furniture, final, after, _ in rows]
+        self.sentence_ends = [final for _, final, _, _ in rows]
+        self.word_starts = [starts for _, _, _, starts in rows]
+        self.texts = token_texts(tokenizer)
         self.tokenizer = tokenizer
         self.bias = bias
         self.citation_opener = tokenizer(" [1]", add_special_tokens=False)["input_ids"][0]
@@ -59,7 +65,7 @@ class PromptCopyBias(LogitsProcessor):
             if start is None:
                 continue
             argument = reply[start:]
-            if "[" in self.tokenizer.decode(argument):
+            if any("[" in self.texts[token] for token in argument.tolist()):
                 continue  # a citation closes what the answer copies
             if len(argument) == 0:  # a copy starts at a word: "answer Columbidae", never
                 stops = stops | ~self.word_starts[row]  # "answerColumbidae"
@@ -139,8 +145,8 @@ def sentence_marks(
     "J. Illiger" and "1.5" have none), and the token after each. A copy is never pushed
     into any of them: where the copied sentence ends, the model, not the prior, decides
     what comes next, and an answer's prior turns to its citation."""
-    texts = {int(t): tokenizer.decode([int(t)]) for t in torch.unique(prompt)}
-    tokens = [texts[int(t)] for t in prompt]
+    texts = token_texts(tokenizer)
+    tokens = [texts[token] for token in prompt.tolist()]
     furniture, final, after = (torch.zeros(len(tokens), dtype=torch.bool) for _ in range(3))
     for i, text in enumerate(tokens):
         furniture[i] = any(mark in text for mark in "\n【】†")
@@ -162,8 +168,18 @@ def copy_stops(prompt: torch.Tensor, tokenizer: Any) -> torch.Tensor:
 
 def _word_starts(prompt: torch.Tensor, tokenizer: Any) -> torch.Tensor:
     """Which prompt tokens begin with whitespace, i.e. start a word (T,)."""
-    starts = {int(t): tokenizer.decode([int(t)])[:1].isspace() for t in torch.unique(prompt)}
-    return torch.tensor([starts[int(t)] for t in prompt], dtype=torch.bool)
+    texts = token_texts(tokenizer)
+    return torch.tensor([texts[token][:1].isspace() for token in prompt.tolist()])
+
+
+_TOKEN_TEXTS: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
+
+
+def token_texts(tokenizer: Any) -> list[str]:
+    """Each token id's text, decoded once per tokenizer (generation asks at every step)."""
+    if tokenizer not in _TOKEN_TEXTS:
+        _TOKEN_TEXTS[tokenizer] = tokenizer.batch_decode([[i] for i in range(len(tokenizer))])
+    return _TOKEN_TEXTS[tokenizer]
 
 
 def _distinct(tokens: torch.Tensor) -> torch.Tensor:
