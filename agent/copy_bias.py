@@ -68,12 +68,14 @@ class PromptCopyBias(LogitsProcessor):
             if any("[" in self.texts[token] for token in argument.tolist()):
                 continue  # a citation closes what the answer copies
             if len(argument) == 0:  # a copy starts at a word: "answer Columbidae", never
-                stops = stops | ~self.word_starts[row]  # "answerColumbidae"
-            scores[row, continuations(prompt, argument, stops)] += self.bias
-            if self.answering[row] and len(argument):
-                following = match_following(prompt, argument)
-                if following.numel() and self.sentence_ends[row][following].all():  # it ends:
-                    scores[row, self.citation_opener] += self.bias  # cite it, as answers do
+                starts = ~stops & self.word_starts[row]  # "answerColumbidae"
+                scores[row, _distinct(prompt[starts])] += self.bias
+                continue
+            following = match_following(prompt, argument)
+            scores[row, tokens_after(prompt, following, stops)] += self.bias
+            ends = following.numel() and self.sentence_ends[row][following].all()
+            if self.answering[row] and ends:  # the copied sentence is done:
+                scores[row, self.citation_opener] += self.bias  # cite it, as answers do
             scores[row, repeating_tokens(argument)] = -torch.inf
         return scores
 
@@ -108,9 +110,15 @@ def continuations(
     stopped = torch.zeros_like(prompt, dtype=torch.bool) if stops is None else stops
     if len(argument) == 0:
         return _distinct(prompt[~stopped])
-    following = match_following(prompt, argument)
-    following = following[~stopped[following] & ~stopped[following - 1]]
-    return _distinct(prompt[following])
+    return tokens_after(prompt, match_following(prompt, argument), stopped)
+
+
+def tokens_after(
+    prompt: torch.Tensor, following: torch.Tensor, stops: torch.Tensor
+) -> torch.Tensor:
+    """The distinct tokens at ``following`` positions (from :func:`match_following`) that a
+    copy may go on to: neither the position nor the one before it is stopped."""
+    return _distinct(prompt[following[~stops[following] & ~stops[following - 1]]])
 
 
 def match_following(prompt: torch.Tensor, argument: torch.Tensor) -> torch.Tensor:
