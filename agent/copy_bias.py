@@ -79,6 +79,13 @@ class PromptCopyBias(LogitsProcessor):
             scores[row, repeating_tokens(argument)] = -torch.inf
         return scores
 
+    def select_rows(self, rows: list[int]) -> None:
+        """Keep only these rows' state, in this order (finished rows left the batch)."""
+        for name in ("prompts", "stops", "sentence_ends", "word_starts", "argument_start",
+                     "answering"):  # fmt: skip
+            values = getattr(self, name)
+            setattr(self, name, [values[row] for row in rows])
+
     def _argument_start(self, row: int, reply: torch.Tensor) -> int | None:
         """Index in ``reply`` of the argument's first token, once the command word of a
         copied command is complete; ``None`` before that or for other commands."""

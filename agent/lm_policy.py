@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import LogitsProcessorList
 
 from agent.copy_bias import PromptCopyBias
+from agent.decoding import Sampling, generate_replies
 from agent.prompt import build_prompt, first_command
 from browser.commands import is_command
 from browser.observation import Observation
@@ -101,7 +101,6 @@ class LMPolicy:
         self.unparsable += sum(not is_command(command) for command in commands)
         return commands
 
-    @torch.no_grad()
     def _generate(self, prompts: list[str], temperature: float, attempt: int) -> list[str]:
         limit = self.model.config.max_position_embeddings - self.max_new_tokens
         self.tokenizer.padding_side = "left"  # generation continues every row at its end
@@ -110,43 +109,21 @@ class LMPolicy:
             prompts, add_special_tokens=False, padding=True, truncation=True,
             max_length=limit, return_tensors="pt",
         )  # fmt: skip
-        torch.manual_seed(self.seed + self.steps + 1_000_003 * attempt)  # each retry draws anew
-        processors = LogitsProcessorList()
-        if self.copy_bias:
-            processors.append(
-                PromptCopyBias(
-                    batch["input_ids"], batch["attention_mask"], self.tokenizer, self.copy_bias
-                )
-            )
-        output = self.model.generate(
-            **batch,  # input_ids, attention_mask: (B, T)
-            cache=self._shared_prefill(prompts, batch),
-            logits_processor=processors,
+        sampling = Sampling(
+            temperature=temperature,
+            top_p=self.top_p,
             max_new_tokens=self.max_new_tokens,
-            do_sample=temperature > 0,
-            temperature=temperature if temperature > 0 else None,
-            top_p=self.top_p if temperature > 0 else None,
             eos_token_id=self.tokenizer.eos_token_id,
-            pad_token_id=self.tokenizer.pad_token_id,
+            seed=self.seed + self.steps + 1_000_003 * attempt,  # each retry draws anew
         )
-        new_tokens = output[:, batch["input_ids"].shape[1] :]  # (B, new)
+        prior = None
+        if self.copy_bias:
+            prior = PromptCopyBias(
+                batch["input_ids"], batch["attention_mask"], self.tokenizer, self.copy_bias
+            )
+        replies = generate_replies(
+            self.model, batch["input_ids"], batch["attention_mask"], sampling, prior
+        )
         return [
-            str(text) for text in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+            str(text) for text in self.tokenizer.batch_decode(replies, skip_special_tokens=True)
         ]
-
-    def _shared_prefill(self, prompts: list[str], batch: Any) -> Any:
-        """A key/value cache of every prompt but its last token, computed once per distinct
-        prompt and copied to the rows that repeat it (best-of-n starts n episodes from one
-        observation and their paths often meet). ``None`` when no prompt repeats."""
-        distinct = list(dict.fromkeys(prompts))
-        if len(distinct) == len(prompts):
-            return None
-        first_row = [prompts.index(prompt) for prompt in distinct]
-        ids = batch["input_ids"][first_row, :-1]  # (D, T-1)
-        mask = batch["attention_mask"][first_row, :-1]
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)  # as generate numbers left-padded rows
-        cache = self.model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True
-        ).cache
-        cache.reorder_cache(torch.tensor([distinct.index(prompt) for prompt in prompts]))
-        return cache

@@ -347,21 +347,24 @@ class RewardModel:
 
     @torch.no_grad()
     def score(self, items: Sequence[ScoredAnswer | AnswerTuple]) -> list[float]:
-        """One reward per answer, in order; batched by length. An item may also be a plain
+        """One reward per answer, in order; batched by length, each distinct input once
+        (best-of-n's samples often end in the same answer). An item may also be a plain
         ``(question, answer, quotes)`` tuple, as :mod:`training.evaluation.preference` passes."""
         answers = [i if isinstance(i, ScoredAnswer) else ScoredAnswer(question=i[0], answer=i[1],
                    quotes=tuple(i[2])) for i in items]  # fmt: skip
         encodings = [encode_answer(a, self.tokenizer, max_length=self.max_length) for a in answers]
-        order = sorted(range(len(items)), key=lambda n: len(encodings[n]["input_ids"]))
+        keys = [tuple(encoding["input_ids"]) for encoding in encodings]
+        distinct = list({key: n for n, key in reversed(list(enumerate(keys)))}.values())
+        order = sorted(distinct, key=lambda n: len(keys[n]))
         device = next(self.model.parameters()).device
-        scores = [0.0] * len(items)
+        by_key: dict[tuple[int, ...], float] = {}
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
             batch = pad_encodings([encodings[n] for n in chunk], self.tokenizer.pad_token_id)
             logits = self.model(**{k: v.to(device) for k, v in batch.items()}).logits  # (N, 1)
             for n, value in zip(chunk, logits[:, 0].float().tolist(), strict=True):
-                scores[n] = value
-        return scores
+                by_key[keys[n]] = value
+        return [by_key[key] for key in keys]
 
 
 # -- evaluation ---------------------------------------------------------------------------

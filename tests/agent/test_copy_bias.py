@@ -116,3 +116,19 @@ def test_where_an_answer_reaches_the_end_of_the_copied_sentence_it_is_pushed_to_
     )
     assert bias_after(tokenizer, " answer The Mona Lisa was painted by")[opener] == 0
     assert bias_after(tokenizer, " search Mona Lisa was painted by Leonardo da Vinci")[opener] == 0
+
+
+def test_after_rows_leave_each_remaining_row_keeps_its_own_prompt_and_state(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    prompts = [PROMPT, PAGE, "Question: what did Vinci paint?"]
+    tokenizer.padding_side = "left"
+    batch = tokenizer(prompts, add_special_tokens=False, padding=True, return_tensors="pt")
+    replies = [" answer The Mona", " search Vinci", " find Vinci"]
+    reply_ids = tokenizer(replies, add_special_tokens=False, padding=True, return_tensors="pt")
+    sequences = torch.cat([batch["input_ids"], reply_ids["input_ids"]], dim=1)
+    width = len(tokenizer)
+    whole = PromptCopyBias(batch["input_ids"], batch["attention_mask"], tokenizer, 5.0)
+    before = whole(sequences, torch.zeros((3, width)))  # its rows' state is now set
+    whole.select_rows([2, 0])  # row 1 finished
+    after = whole(sequences[[2, 0]], torch.zeros((2, width)))
+    assert torch.equal(after, before[[2, 0]])
+    assert after[1].count_nonzero() == 1  # " Lisa" still continues row 0's copy

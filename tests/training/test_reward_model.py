@@ -211,6 +211,12 @@ def test_packaged_minilm_loads_offline_and_scores_a_batch(tmp_path: Path) -> Non
     assert reward_model(items[2:]) == pytest.approx(scores[2:], abs=1e-4)  # batching is invisible
     as_tuple = (items[0].question, items[0].answer, items[0].quotes)  # the evaluator's form
     assert reward_model([as_tuple]) == pytest.approx(scores[:1], abs=1e-4)
+    rows_seen: list[int] = []
+    model.register_forward_pre_hook(lambda _, args, kw: rows_seen.append(len(kw["input_ids"])),
+                                    with_kwargs=True)  # fmt: skip
+    repeated = reward_model([items[1], items[0], items[1], as_tuple])
+    assert repeated == pytest.approx([scores[1], scores[0], scores[1], scores[0]], abs=1e-4)
+    assert sum(rows_seen) == 2  # each distinct answer went through the model once
 
 
 def test_held_out_accuracy_and_calibration_by_hand() -> None:

@@ -1,0 +1,93 @@
+"""Batched decoding: the same tokens as ``model.generate``, rows leaving as they finish."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from transformers import LlamaForCausalLM
+
+from agent.decoding import Sampling, _pick, _RoomyLayer, generate_replies
+from training.bc import TinyLlamaConfig, train_tokenizer
+
+MICRO = TinyLlamaConfig(vocab_size=300, hidden_size=64, intermediate_size=128, layers=2, heads=2)
+PROMPTS = ["Question: who painted the Mona Lisa?", "L1: The Mona Lisa was painted by him.",
+           "Question: who painted the Mona Lisa?", "search Mona"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def model_and_batch():  # type: ignore[no-untyped-def]
+    tokenizer = train_tokenizer(PROMPTS * 20, vocab_size=MICRO.vocab_size)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(MICRO.llama(tokenizer)).eval()
+    tokenizer.padding_side = "left"
+    batch = tokenizer(PROMPTS, add_special_tokens=False, padding=True, return_tensors="pt")
+    return model, tokenizer, batch
+
+
+def hf_greedy(model, batch, eos: int, new: int) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    output = model.generate(
+        **batch, do_sample=False, max_new_tokens=new, eos_token_id=eos, pad_token_id=eos
+    )
+    rows = output[:, batch["input_ids"].shape[1] :].tolist()
+    return [row[: row.index(eos)] if eos in row else row for row in rows]
+
+
+def test_greedy_replies_match_generate_while_rows_leave_early(model_and_batch) -> None:  # type: ignore[no-untyped-def]
+    model, _, batch = model_and_batch
+    unbounded = hf_greedy(model, batch, eos=-1, new=12)  # no row ends
+    eos = unbounded[1][3]  # row 1 ends at its fourth token; others run on or end elsewhere
+    expected = hf_greedy(model, batch, eos=eos, new=12)
+    sampling = Sampling(temperature=0.0, top_p=1.0, max_new_tokens=12, eos_token_id=eos)
+    replies = generate_replies(model, batch["input_ids"], batch["attention_mask"], sampling)
+    assert replies == expected
+    assert len({len(reply) for reply in replies}) > 1  # some rows did leave before others
+    assert replies[0] == replies[2]  # a repeated prompt, prefilled once
+
+
+def test_sampling_is_seeded_and_a_tiny_nucleus_is_greedy(model_and_batch) -> None:  # type: ignore[no-untyped-def]
+    model, _, batch = model_and_batch
+
+    def draw(seed: int, top_p: float = 1.0) -> list[list[int]]:
+        sampling = Sampling(temperature=1.5, top_p=top_p, max_new_tokens=10, eos_token_id=-1,
+                            seed=seed)  # fmt: skip
+        return generate_replies(model, batch["input_ids"], batch["attention_mask"], sampling)
+
+    assert draw(3) == draw(3)
+    assert draw(3) != draw(4)
+    greedy = Sampling(temperature=0.0, top_p=1.0, max_new_tokens=10, eos_token_id=-1)
+    assert draw(5, top_p=1e-6) == generate_replies(
+        model, batch["input_ids"], batch["attention_mask"], greedy
+    )
+
+
+def test_draws_follow_the_tempered_distribution() -> None:
+    probabilities = torch.tensor([0.1, 0.2, 0.3, 0.4])
+    scores = probabilities.log().repeat(40_000, 1) * 2.0  # at temperature 2: the same p again
+    sampling = Sampling(temperature=2.0, top_p=1.0, max_new_tokens=1, eos_token_id=-1)
+    drawn = _pick(scores, sampling, torch.Generator().manual_seed(0))
+    frequencies = torch.bincount(drawn, minlength=4) / len(drawn)
+    assert torch.allclose(frequencies, probabilities, atol=0.01)
+
+
+def test_the_nucleus_keeps_the_fewest_tokens_holding_top_p() -> None:
+    scores = torch.tensor([[math.log(p) for p in (0.5, 0.3, 0.15, 0.05)]] * 20_000)
+    sampling = Sampling(temperature=1.0, top_p=0.7, max_new_tokens=1, eos_token_id=-1)
+    drawn = _pick(scores, sampling, torch.Generator().manual_seed(0))
+    frequencies = torch.bincount(drawn, minlength=4) / len(drawn)
+    assert frequencies[2:].sum() == 0  # 0.5 + 0.3 already holds 0.7
+    assert frequencies[0] == pytest.approx(0.5 / 0.8, abs=0.02)
+
+
+def test_the_roomy_cache_layer_holds_what_concatenation_would_and_grows_when_full() -> None:
+    layer, parts = _RoomyLayer(room=1), []
+    for length in (3, 1, 1, 2):  # the third write fills the room, the fourth needs more
+        keys, values = torch.randn(2, 2, length, 4), torch.randn(2, 2, length, 4)
+        parts.append((keys, values))
+        held_keys, held_values = layer.update(keys, values)
+    assert torch.equal(held_keys, torch.cat([k for k, _ in parts], dim=2))
+    assert torch.equal(held_values, torch.cat([v for _, v in parts], dim=2))
+    layer.reorder_cache(torch.tensor([1]))  # row 0 left the batch
+    assert torch.equal(layer.keys, torch.cat([k for k, _ in parts], dim=2)[[1]])
+    assert layer.get_seq_length() == 7
