@@ -23,9 +23,9 @@ BEST_OF_TEMPERATURE = 0.8
 
 def add_policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--policy", choices=("teacher", "lm", "chat"), default="teacher",
-        help="who browses: the scripted teacher, a causal LM (the embedded BC checkpoint, "
-        "or --model), or a chat endpoint",
+        "--policy", choices=("teacher", "lm", "chat"), default="lm",
+        help="who browses: a causal LM (default: the embedded BC checkpoint, or --model), "
+        "the scripted teacher, or a chat endpoint",
     )  # fmt: skip
     parser.add_argument("--model", help="lm: a checkpoint path or hub id (default: embedded)")
     parser.add_argument("--chat-url", help="chat: the OpenAI-compatible API root (…/v1)")

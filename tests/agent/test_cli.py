@@ -128,14 +128,16 @@ def test_installed_console_script_answers_in_a_fresh_process(corpus: CorpusBacke
     ).stderr  # fmt: skip
 
 
-def test_ask_with_the_shipped_policy_answers_with_a_citation(
-    corpus: CorpusBackend, capsys: pytest.CaptureFixture[str]
+def test_ask_uses_the_shipped_policy_by_default_and_it_answers_with_a_citation(
+    corpus: CorpusBackend, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     question = "Who painted A Sunday Afternoon on the Island of La Grande Jatte?"
-    assert main(["ask", "--policy", "lm", "--json", question]) == 0
+    assert main(["ask", "--json", "--trace", str(tmp_path / "trace.jsonl"), question]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["steps"][0]["action"].startswith("search ")
     assert "[1]" in result["answer"] and result["references"]
+    (episode,) = read_episodes(tmp_path / "trace.jsonl")
+    assert episode.policy == "lm"
 
 
 def test_ask_best_of_n_shows_every_answer_with_its_reward_and_keeps_the_best(
