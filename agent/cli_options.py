@@ -64,6 +64,10 @@ def make_policy(args: argparse.Namespace) -> Policy:
             raise UsageError(
                 f"no default checkpoint at {DEFAULT_CHECKPOINT}; pass --model, or --policy teacher"
             )
+        local = Path(args.model or ".").expanduser()
+        if args.model and args.model.startswith(("/", ".", "~")) and not local.is_dir():
+            raise UsageError(f"no model directory at {args.model}")  # not a hub id either
+        _quiet_loading()
         return LMPolicy.from_pretrained(source, temperature=temperature, seed=args.seed)
     if not args.chat_url or not args.chat_model:
         raise UsageError("--policy chat needs --chat-url and --chat-model")
@@ -83,7 +87,15 @@ def load_reward_model(path: Path | None, *, required: bool) -> Any:
         return None
     if not path.is_dir():
         raise UsageError(f"no reward model at {path}")
+    _quiet_loading()
     return RewardModel.from_pretrained(path)
+
+
+def _quiet_loading() -> None:
+    """No "Loading weights" progress bar from transformers between the CLI's own lines."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def make_chat_policy(url: str, model: str, temperature: float, seed: int) -> Policy:
