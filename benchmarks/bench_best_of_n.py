@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from agent.cli_options import BEST_OF_TOP_P
 from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
 from agent.loop import run_episode
 from browser.corpus import CorpusBackend
@@ -29,10 +30,11 @@ def main() -> None:
     parser.add_argument("--best-of", type=int, default=8)
     parser.add_argument("--model", default=str(DEFAULT_CHECKPOINT))
     parser.add_argument("--reward-model", default=str(DEFAULT_RM))
+    parser.add_argument("--top-p", type=float, default=BEST_OF_TOP_P, help="nucleus mass")
     args = parser.parse_args()
     corpus = CorpusBackend.open_default()
     questions = [q.question for q in heldout_sample(corpus.pages(), args.n, seed=1)]
-    policy = LMPolicy.from_pretrained(args.model, temperature=0.8)
+    policy = LMPolicy.from_pretrained(args.model, temperature=0.8, top_p=args.top_p)
     score = episode_scorer(RewardModel.from_pretrained(args.reward_model))
     env = BrowserEnv(corpus)
     best_of_n(questions[0], policy, env, score, 2)  # warm up: weights paged in, kernels chosen

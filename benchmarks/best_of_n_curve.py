@@ -2,8 +2,8 @@
 
     python benchmarks/best_of_n_curve.py --out runs/best-of-n [-n 200] [--samples 16]
 
-Per question, ``--samples`` episodes are drawn from the BC policy (temperature 0.8, one
-batched generation per step) and scored by the reward model. Best-of-k for every k in
+Per question, ``--samples`` episodes are drawn from the BC policy (temperature 0.8, top-p
+0.9, one batched generation per step) and scored by the reward model. Best-of-k for every k in
 1, 2, 4, … keeps the highest-scoring of the first k samples, as WebGPT measured it; "any of
 k" (some sample holds the gold answer) is the ceiling a perfect reward model would reach.
 Rows are appended to ``OUT/rows.jsonl`` as questions finish, so a rerun resumes. Prints the
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
+from agent.cli_options import BEST_OF_TOP_P
 from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200, help="held-out questions")
     parser.add_argument("--samples", type=int, default=16, help="episodes per question")
     parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--top-p", type=float, default=BEST_OF_TOP_P, help="nucleus mass")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -45,7 +47,9 @@ def main() -> None:
     rows = _read_rows(rows_file)
     corpus = CorpusBackend.open_default()
     questions = heldout_sample(corpus.pages(), args.n, seed=args.seed)
-    policy = LMPolicy.from_pretrained(args.model, temperature=args.temperature, seed=args.seed)
+    policy = LMPolicy.from_pretrained(
+        args.model, temperature=args.temperature, top_p=args.top_p, seed=args.seed
+    )
     score = episode_scorer(RewardModel.from_pretrained(args.reward_model))
     env = BrowserEnv(corpus)
     todo = [q for q in questions if q.question not in rows]

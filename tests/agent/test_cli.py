@@ -55,6 +55,7 @@ def test_ask_shows_each_action_then_the_answer_and_references(
         (["ask", "--best-of", "0", "q"], "--best-of must be at least 1"),
         (["ask", "--best-of", "2", "--reward-model", "/no/such/rm", "q"], "no reward model at"),
         (["ask", "--model", "/no/such/model", "q"], "no model directory at /no/such/model"),
+        (["ask", "--top-p", "0", "q"], "--top-p must be in (0, 1], got 0.0"),
         (["ask", "--policy", "lm", "--model", "/no/such/policy", "q"], "/no/such/policy"),
         (["corpus", "build", "/no/such/input.jsonl", "--out", "x.sqlite"], "no such file"),
     ],
