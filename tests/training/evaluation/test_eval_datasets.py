@@ -130,6 +130,9 @@ def test_errors_name_file_line_and_field(tmp_path: Path) -> None:
         load_dataset(squad)
 
 
+@pytest.mark.skipif(
+    not SHARED.is_dir(), reason=f"the public datasets are not beside this checkout ({SHARED})"
+)
 def test_real_shared_files_load() -> None:
     corpus = load_dataset(SHARED / "nq_open_corpus_dev.jsonl")
     full = load_dataset(SHARED / "nq_open_dev_full.jsonl")
