@@ -76,8 +76,8 @@ def make_policy(args: argparse.Namespace) -> Policy:
             raise UsageError(
                 f"no default checkpoint at {DEFAULT_CHECKPOINT}; pass --model, or --policy teacher"
             )
-        local = Path(args.model or ".").expanduser()
-        if args.model and args.model.startswith(("/", ".", "~")) and not local.is_dir():
+        looks_local = args.model and args.model.startswith(("/", ".", "~"))
+        if looks_local and not Path(args.model).expanduser().is_dir():
             raise UsageError(f"no model directory at {args.model}")  # not a hub id either
         _quiet_loading()
         return LMPolicy.from_pretrained(

@@ -61,7 +61,9 @@ def generate_replies(
     """
     generator = torch.Generator().manual_seed(sampling.seed)
     cache_argument = _cache_argument(model)
-    logits, cache = _prefill(model, input_ids, attention_mask, sampling.max_new_tokens)
+    logits, cache = _prefill(
+        model, input_ids, attention_mask, sampling.max_new_tokens, cache_argument
+    )
     rows = list(range(input_ids.shape[0]))  # which original row each batch row is
     replies: list[list[int]] = [[] for _ in rows]
     ids, mask = input_ids, attention_mask  # (A, T + t) each
@@ -149,7 +151,11 @@ def _new_cache(model: Any, room: int) -> Any:
 
 
 def _prefill(
-    model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor, room: int
+    model: Any,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    room: int,
+    cache_argument: str,
 ) -> tuple[torch.Tensor, Any]:
     """Last-position logits (B, V) and the cache, computing each distinct prompt once."""
     positions = (attention_mask.cumsum(-1) - 1).clamp(min=0)  # left padding: count real tokens
@@ -158,7 +164,7 @@ def _prefill(
     cache = _new_cache(model, room)
     output = model(
         input_ids=distinct, attention_mask=attention_mask[first], position_ids=positions[first],
-        use_cache=True, logits_to_keep=1, **{_cache_argument(model): cache},
+        use_cache=True, logits_to_keep=1, **{cache_argument: cache},
     )  # fmt: skip
     logits = output.logits[:, -1]  # (D, V)
     if len(distinct) < len(input_ids):

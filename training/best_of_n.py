@@ -18,7 +18,7 @@ from agent.loop import BatchPolicy, run_episodes
 from agent.policy import Policy
 from browser.caching import CachingBackend
 from browser.env import BrowserEnv
-from browser.models import Quote
+from training.comparisons import ScoredAnswer
 
 EpisodeScorer = Callable[[Sequence[Episode]], list[float]]
 
@@ -60,15 +60,15 @@ def pick_best(
 
 
 class AnswerScorer(Protocol):
-    """Scores ``(question, answer, quotes)`` triples, as :class:`RewardModel` does."""
+    """Scores answers with their quotes, as :class:`RewardModel` does."""
 
-    def score(self, items: Sequence[tuple[str, str, Sequence[Quote]]]) -> list[float]: ...
+    def score(self, items: Sequence[ScoredAnswer]) -> list[float]: ...
 
 
 def episode_scorer(reward_model: AnswerScorer) -> EpisodeScorer:
     """The reward of each episode's final answer with its quotes (no answer scores as "")."""
 
     def score(episodes: Sequence[Episode]) -> list[float]:
-        return list(reward_model.score([(e.question, e.answer or "", e.quotes) for e in episodes]))
+        return list(reward_model.score([ScoredAnswer.from_episode(e) for e in episodes]))
 
     return score

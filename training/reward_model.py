@@ -354,8 +354,10 @@ class RewardModel:
                    quotes=tuple(i[2])) for i in items]  # fmt: skip
         encodings = [encode_answer(a, self.tokenizer, max_length=self.max_length) for a in answers]
         keys = [tuple(encoding["input_ids"]) for encoding in encodings]
-        distinct = list({key: n for n, key in reversed(list(enumerate(keys)))}.values())
-        order = sorted(distinct, key=lambda n: len(keys[n]))
+        first: dict[tuple[int, ...], int] = {}  # each distinct input's first item
+        for n, key in enumerate(keys):
+            first.setdefault(key, n)
+        order = sorted(first.values(), key=lambda n: len(keys[n]))
         device = next(self.model.parameters()).device
         by_key: dict[tuple[int, ...], float] = {}
         for start in range(0, len(order), self.batch_size):
