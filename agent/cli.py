@@ -115,8 +115,9 @@ def _ask(args: argparse.Namespace) -> int:
 
         with err.status(f"Sampling {args.best_of} answers…"):
             episode, scored = best_of_n(
-                args.question, policy, browser, episode_scorer(reward), args.best_of
-            )
+                args.question, policy, browser, episode_scorer(reward), args.best_of,
+                patience=args.patience,
+            )  # fmt: skip
     if args.trace is not None:
         append_episode(args.trace, episode)
     if args.json:

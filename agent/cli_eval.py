@@ -63,7 +63,7 @@ def _eval(args: argparse.Namespace) -> int:
     items = load_dataset(args.dataset, format=args.format)
     base = make_browser(args, err)
     reward = load_reward_model(args.reward_model, required=args.best_of > 1)
-    best_of = _best_of(reward, args.best_of) if args.best_of > 1 else None
+    best_of = _best_of(reward, args.best_of, args.patience) if args.best_of > 1 else None
     with rich_progress(err) as progress:
         run_eval(
             items,
@@ -82,13 +82,13 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _best_of(reward: Any, n: int) -> Any:
+def _best_of(reward: Any, n: int, patience: int | None) -> Any:
     from agent.episode import Episode
     from training.best_of_n import best_of_n, episode_scorer
 
     score = episode_scorer(reward)
 
     def run(question: str, policy: Any, browser: BrowserEnv) -> Episode:
-        return best_of_n(question, policy, browser, score, n)[0]
+        return best_of_n(question, policy, browser, score, n, patience=patience)[0]
 
     return run

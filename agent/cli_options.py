@@ -46,14 +46,29 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_best_of_options(parser: argparse.ArgumentParser) -> None:
+    from training.best_of_n import DEFAULT_PATIENCE
+
     parser.add_argument(
         "--best-of", type=int, default=1, metavar="N",
         help="sample N answers and keep the one the reward model scores highest",
     )  # fmt: skip
     parser.add_argument(
+        "--patience", type=_patience, default=DEFAULT_PATIENCE, metavar="K",
+        help="best-of: once one sample has ended, the rest get K more actions before they "
+        f"are dropped (default {DEFAULT_PATIENCE}; 'none' waits for all)",
+    )  # fmt: skip
+    parser.add_argument(
         "--reward-model", type=Path, metavar="DIR",
         help="the reward model for --best-of (default: the embedded one)",
     )  # fmt: skip
+
+
+def _patience(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a count of actions or 'none', got {text!r}")
+    return int(text)
 
 
 def make_policy(args: argparse.Namespace) -> Policy:

@@ -46,17 +46,37 @@ def run_episode(
 
 
 def run_episodes(
-    question: str, policy: Policy | BatchPolicy, browsers: Sequence[BrowserEnv]
+    question: str,
+    policy: Policy | BatchPolicy,
+    browsers: Sequence[BrowserEnv],
+    *,
+    patience: int | None = None,
 ) -> list[Episode]:
     """One episode per browser. A batch policy steps them all in lockstep, one batch per
-    step; any other policy (it may keep memory within an episode) runs them one by one."""
+    step; any other policy (it may keep memory within an episode) runs them one by one.
+
+    Args:
+        patience: lockstep only. Once one episode has ended, each one still running may
+            take this many more actions; then it is cut off, truncated without an answer.
+            None waits for every episode to end.
+    """
+    if patience is not None and patience < 0:
+        raise ValueError(f"patience must be at least 0, got {patience!r}")
     if not isinstance(policy, BatchPolicy):
         return [run_episode(question, policy, browser) for browser in browsers]
     recorders = [_Recorder(question, policy.name, browser) for browser in browsers]
+    actions_left: int | None = None  # for the stragglers, once one episode has ended
     while active := [r for r in recorders if not r.done]:
+        if patience is not None and actions_left is None and len(active) < len(recorders):
+            actions_left = patience
+        if actions_left == 0:
+            for recorder in active:
+                recorder.cut_off()
+            break
         commands = policy.act_batch([r.observation for r in active])
         for recorder, command in zip(active, commands, strict=True):
             recorder.step(command, None)
+        actions_left = None if actions_left is None else actions_left - 1
     return [recorder.episode() for recorder in recorders]
 
 
@@ -71,10 +91,16 @@ class _Recorder:
         self.observation: Observation = browser.reset(question)
         self.steps: list[Step] = []
         self.last: StepResult | None = None
+        self.was_cut_off = False
 
     @property
     def done(self) -> bool:
-        return self.last is not None and (self.last.terminated or self.last.truncated)
+        ended = self.last is not None and (self.last.terminated or self.last.truncated)
+        return ended or self.was_cut_off
+
+    def cut_off(self) -> None:
+        """End the episode here, unanswered (its siblings stopped waiting for it)."""
+        self.was_cut_off = True
 
     def step(self, command: str, on_step: StepCallback | None) -> None:
         result = self.browser.step(command)
@@ -93,7 +119,7 @@ class _Recorder:
             steps=tuple(self.steps),
             final_observation=self.observation.render(),
             terminated=self.last.terminated,
-            truncated=self.last.truncated,
+            truncated=self.last.truncated or self.was_cut_off,
             policy=self.policy_name,
             backend=self.browser.backend.name,
             started_at=self.started_at,

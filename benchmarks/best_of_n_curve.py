@@ -62,6 +62,7 @@ def main() -> None:
                 "gold": [contains_answer(e.answer or "", question.answers) for e in episodes],
                 "reward": score(episodes),
                 "answers": [e.answer for e in episodes],
+                "actions": [len(e.steps) for e in episodes],
             }
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             handle.flush()

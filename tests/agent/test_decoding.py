@@ -8,7 +8,14 @@ import pytest
 import torch
 from transformers import LlamaForCausalLM
 
-from agent.decoding import Sampling, _pick, _RoomyLayer, generate_replies
+from agent.decoding import (
+    Sampling,
+    _length_groups,
+    _nucleus,
+    _pick,
+    _RoomyLayer,
+    generate_replies,
+)
 from training.bc import TinyLlamaConfig, train_tokenizer
 
 MICRO = TinyLlamaConfig(vocab_size=300, hidden_size=64, intermediate_size=128, layers=2, heads=2)
@@ -91,3 +98,71 @@ def test_the_roomy_cache_layer_holds_what_concatenation_would_and_grows_when_ful
     layer.reorder_cache(torch.tensor([1]))  # row 0 left the batch
     assert torch.equal(layer.keys, torch.cat([k for k, _ in parts], dim=2)[[1]])
     assert layer.get_seq_length() == 7
+
+
+@pytest.mark.parametrize(  # wide nuclei (rows sorted whole), narrow ones, and a mix
+    "sharpness", [[0.5] * 8, [3.0] * 8, [30.0] * 8, [30.0, 0.5, 30.0, 3.0, 30.0, 30.0, 1.0, 30.0]]
+)
+def test_the_nucleus_from_the_top_candidates_matches_sorting_the_whole_vocabulary(
+    sharpness: list[float],
+) -> None:
+    noise = torch.randn(8, 500, generator=torch.Generator().manual_seed(1))
+    scores = noise * torch.tensor(sharpness)[:, None]
+    ordered, order = scores.sort(dim=-1, descending=True)
+    mass_before = ordered.softmax(-1).cumsum(-1) - ordered.softmax(-1)
+    expected = torch.full_like(scores, -torch.inf).scatter(
+        -1, order, ordered.masked_fill(mass_before > 0.9, -torch.inf)
+    )
+    kept, tokens = _nucleus(scores, 0.9, candidates=16)
+    drawable = kept.isfinite()
+    assert bool((tokens.diff(dim=-1)[drawable[:, 1:]] > 0).all())  # in vocabulary order
+    full = torch.full_like(scores, -torch.inf)
+    for row in range(len(scores)):  # scatter the drawable ones: padding repeats token 0
+        full[row, tokens[row, drawable[row]]] = kept[row, drawable[row]]
+    assert torch.equal(full, expected)
+
+
+def test_a_stop_token_ends_a_begun_reply_and_stays_in_it(model_and_batch) -> None:  # type: ignore[no-untyped-def]
+    model, _, batch = model_and_batch
+    unbounded = hf_greedy(model, batch, eos=-1, new=12)
+    stop = unbounded[1][2]  # a token of row 1's, after its first
+
+    def cut(reply: list[int]) -> list[int]:  # through the first stop after the first token
+        later = [i for i, token in enumerate(reply) if token == stop and i > 0]
+        return reply[: later[0] + 1] if later else reply
+
+    sampling = Sampling(temperature=0.0, top_p=1.0, max_new_tokens=12, eos_token_id=-1,
+                        stop_token_ids=(stop,))  # fmt: skip
+    replies = generate_replies(model, batch["input_ids"], batch["attention_mask"], sampling)
+    assert replies == [cut(reply) for reply in unbounded]
+    assert len(replies[1]) <= 3 < len(unbounded[1])  # row 1 did stop early
+    first = unbounded[0][0]  # a stop token as the very first token does not end the reply
+    sampling = Sampling(temperature=0.0, top_p=1.0, max_new_tokens=12, eos_token_id=-1,
+                        stop_token_ids=(first,))  # fmt: skip
+    replies = generate_replies(model, batch["input_ids"], batch["attention_mask"], sampling)
+    assert len(replies[0]) > 1 and replies[0][0] == first
+
+
+def test_prompts_of_unlike_lengths_are_prefilled_in_two_groups(model_and_batch) -> None:  # type: ignore[no-untyped-def]
+    _, _, batch = model_and_batch
+    lengths = batch["attention_mask"].sum(-1)
+    groups = _length_groups(lengths[[0, 1, 3]])  # the distinct prompts of the greedy test above
+    assert [len(group) for group in groups] == [2, 1]  # so it checked the grouped prefill too
+    assert [g.tolist() for g in _length_groups(torch.tensor([300, 120, 290, 110]))] == [
+        [0, 2],
+        [1, 3],
+    ]
+    assert len(_length_groups(torch.tensor([300, 280, 290]))) == 1  # too little to save
+
+
+def test_the_roomy_layer_closes_up_leaving_rows_and_reorders_others() -> None:
+    layer = _RoomyLayer(room=2)
+    keys, values = torch.randn(4, 2, 3, 4), torch.randn(4, 2, 3, 4)
+    layer.update(keys, values)
+    layer.reorder_cache(torch.tensor([0, 2, 3]))  # row 1 left: closed up in place
+    assert torch.equal(layer.keys, keys[[0, 2, 3]]) and torch.equal(layer.values, values[[0, 2, 3]])
+    layer.reorder_cache(torch.tensor([2, 0, 0]))  # a new order, with a row repeated
+    assert torch.equal(layer.keys, keys[[3, 0, 0]]) and torch.equal(layer.values, values[[3, 0, 0]])
+    more = torch.randn(3, 2, 1, 4)
+    held, _ = layer.update(more, more)  # the room kept through both
+    assert torch.equal(held, torch.cat([keys[[3, 0, 0]], more], dim=2))

@@ -10,7 +10,7 @@ from agent.errors import EpisodeFormatError
 from agent.loop import run_episode, run_episodes
 from agent.teacher import TeacherPolicy
 from browser.corpus import CorpusBackend
-from browser.env import BrowserEnv, StepResult
+from browser.env import BrowserConfig, BrowserEnv, StepResult
 from browser.observation import Observation
 
 
@@ -102,3 +102,46 @@ def test_run_episodes_steps_browsers_in_lockstep(tiny_corpus: CorpusBackend) -> 
     assert [[s.action for s in e.steps] for e in episodes] == [[s.action for s in single.steps]] * 3
     assert policy.batches == [3] * len(single.steps)
     assert {e.policy for e in episodes} == {"batched-teacher"}
+
+
+class AnswerOrWander:
+    """Batch policy: the first ``answering`` episodes answer at once, the rest search forever."""
+
+    name = "answer-or-wander"
+
+    def __init__(self, answering: int) -> None:
+        self.answering = answering
+        self.roles: list[bool] | None = None  # per active episode: does it answer now?
+        self.batches: list[int] = []
+
+    def act_batch(self, observations: list[Observation]) -> list[str]:
+        self.batches.append(len(observations))
+        if self.roles is None:
+            self.roles = [i < self.answering for i in range(len(observations))]
+        commands = ["answer Seurat did." if answers else "search pointillism"
+                    for answers in self.roles]  # fmt: skip
+        self.roles = [answers for answers in self.roles if not answers]
+        return commands
+
+
+def test_patience_cuts_off_stragglers_once_one_episode_has_ended(
+    tiny_corpus: CorpusBackend,
+) -> None:
+    browsers = [BrowserEnv(tiny_corpus) for _ in range(4)]
+    policy = AnswerOrWander(answering=1)
+    episodes = run_episodes("who devised pointillism", policy, browsers, patience=3)
+    assert policy.batches == [4, 3, 3, 3]  # one answered at once; the rest had 3 more actions
+    assert [e.answer for e in episodes] == ["Seurat did.", None, None, None]
+    assert [(e.terminated, e.truncated) for e in episodes[1:]] == [(False, True)] * 3
+    assert [len(e.steps) for e in episodes] == [1, 4, 4, 4]
+
+
+def test_without_patience_every_episode_runs_to_its_end(tiny_corpus: CorpusBackend) -> None:
+    browsers = [BrowserEnv(tiny_corpus, BrowserConfig(max_actions=6)) for _ in range(3)]
+    episodes = run_episodes("who devised pointillism", AnswerOrWander(answering=1), browsers)
+    assert [len(e.steps) for e in episodes] == [1, 6, 6]  # the budget ended them
+    alone = run_episodes("who devised pointillism", AnswerOrWander(answering=0),
+                         browsers[:1], patience=0)  # fmt: skip
+    assert [len(e.steps) for e in alone] == [6]  # no episode ended before it: nothing to wait on
+    with pytest.raises(ValueError, match="patience must be at least 0"):
+        run_episodes("who devised pointillism", AnswerOrWander(answering=1), browsers, patience=-1)

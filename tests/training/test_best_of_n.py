@@ -42,7 +42,7 @@ def cites_quotes(episodes: Sequence[Episode]) -> list[float]:
 def test_best_of_n_keeps_the_highest_scored_episode(tiny_corpus: CorpusBackend) -> None:
     policy = AlternatingPolicy()
     best, scored = best_of_n("who devised pointillism", policy, BrowserEnv(tiny_corpus),
-                             cites_quotes, n=4)  # fmt: skip
+                             cites_quotes, n=4, patience=None)  # fmt: skip
     assert len(scored) == 4
     assert [score for _, score in scored] == [1.0, 0.0, 1.0, 0.0]
     assert best is scored[0][0] and best.cited_ids == [1]

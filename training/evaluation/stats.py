@@ -2,6 +2,7 @@
 
     bootstrap_mean([1, 0, 1, 1])                 # Interval(mean=0.75, low=…, high=…)
     paired_bootstrap(a_scores, b_scores)         # mean of a - b, its interval, a p-value
+    bootstrap_ratio(a_seconds, b_seconds)        # sum(a) / sum(b), its interval
     mcnemar_exact(a_only=3, b_only=11)           # two-sided p-value
 
 Resampling is seeded, so a report's numbers are reproducible.
@@ -21,7 +22,7 @@ RESAMPLES = 10_000
 
 
 class Interval(Value):
-    """A mean with its bootstrap confidence interval."""
+    """An estimate (a mean, or a ratio of means) with its bootstrap confidence interval."""
 
     mean: float
     low: float
@@ -78,6 +79,38 @@ def paired_bootstrap(
     return PairedTest(difference=interval, p_value=extreme / len(means))
 
 
+def bootstrap_ratio(
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+    *,
+    resamples: int = RESAMPLES,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """``sum(numerators) / sum(denominators)`` (in ``mean``) with a percentile interval from
+    resampling the pairs: e.g. two systems' seconds on the same questions, how many times
+    slower the first is."""
+    if len(numerators) != len(denominators):
+        raise ValueError(
+            f"paired samples differ in length: {len(numerators)} and {len(denominators)}"
+        )
+    _check_resampling(numerators, resamples, confidence)
+    rng = random.Random(seed)
+    indices = range(len(numerators))
+    ratios = []
+    for _ in range(resamples):
+        drawn = rng.choices(indices, k=len(numerators))
+        ratios.append(sum(numerators[i] for i in drawn) / sum(denominators[i] for i in drawn))
+    alpha = (1 - confidence) / 2
+    return Interval(
+        mean=sum(numerators) / sum(denominators),
+        low=_quantile(ratios, alpha),
+        high=_quantile(ratios, 1 - alpha),
+        n=len(numerators),
+        confidence=confidence,
+    )
+
+
 def mcnemar_exact(a_only: int, b_only: int) -> float:
     """Exact two-sided McNemar p-value from the discordant pairs.
 
@@ -101,16 +134,20 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
 def _resampled_means(
     values: Sequence[float], resamples: int, confidence: float, seed: int
 ) -> list[float]:
+    _check_resampling(values, resamples, confidence)
+    rng = random.Random(seed)
+    n = len(values)
+    data = list(values)
+    return [float(sum(rng.choices(data, k=n))) / n for _ in range(resamples)]
+
+
+def _check_resampling(values: Sequence[float], resamples: int, confidence: float) -> None:
     if not values:
         raise ValueError("cannot bootstrap an empty sample")
     if resamples < 1 or not 0 < confidence < 1:
         raise ValueError(
             f"resamples {resamples!r} must be >= 1 and confidence {confidence!r} in (0, 1)"
         )
-    rng = random.Random(seed)
-    n = len(values)
-    data = list(values)
-    return [float(sum(rng.choices(data, k=n))) / n for _ in range(resamples)]
 
 
 def _interval(values: Sequence[float], means: list[float], confidence: float) -> Interval:

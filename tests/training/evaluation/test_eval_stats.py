@@ -4,7 +4,12 @@ import math
 
 import pytest
 
-from training.evaluation.stats import bootstrap_mean, mcnemar_exact, paired_bootstrap
+from training.evaluation.stats import (
+    bootstrap_mean,
+    bootstrap_ratio,
+    mcnemar_exact,
+    paired_bootstrap,
+)
 
 
 def test_bootstrap_interval_matches_the_normal_approximation() -> None:
@@ -47,3 +52,18 @@ def test_paired_bootstrap_sees_a_clear_difference_and_no_difference() -> None:
     assert same.p_value == 1.0 and same.difference.mean == 0.0
     with pytest.raises(ValueError, match="differ in length"):
         paired_bootstrap([1.0], [1.0, 0.0])
+
+
+def test_bootstrap_ratio_is_the_ratio_of_sums_and_narrows_with_more_pairs() -> None:
+    slow, fast = [3.0, 1.0, 6.0, 2.0], [1.0, 0.5, 2.0, 1.0]
+    small = bootstrap_ratio(slow, fast)
+    assert small.mean == pytest.approx(12.0 / 4.5)
+    assert small.low < small.mean < small.high
+    large = bootstrap_ratio(slow * 25, fast * 25)
+    assert large.mean == pytest.approx(small.mean)
+    assert large.high - large.low < small.high - small.low
+    assert bootstrap_ratio([2.0] * 5, [1.0] * 5).low == pytest.approx(2.0)  # no spread at all
+    with pytest.raises(ValueError, match="differ in length"):
+        bootstrap_ratio([1.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="empty"):
+        bootstrap_ratio([], [])
