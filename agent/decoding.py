@@ -78,7 +78,8 @@ def generate_replies(
             scores = prior(ids, scores)
         chosen = _pick(scores, sampling, generator)  # (A,)
         ongoing = chosen != sampling.eos_token_id
-        begun = torch.tensor([len(replies[row]) > 0 for row in rows])
+        if sampling.stop_token_ids:  # before this token joins the replies
+            begun = torch.tensor([len(replies[row]) > 0 for row in rows])
         for row, token, going in zip(rows, chosen.tolist(), ongoing.tolist(), strict=True):
             if going:
                 replies[row].append(token)
