@@ -80,7 +80,8 @@ class PromptCopyBias(LogitsProcessor):
         return scores
 
     def select_rows(self, rows: list[int]) -> None:
-        """Keep only these rows' state, in this order (finished rows left the batch)."""
+        """Keep only these rows' state, in this order (finished rows left the batch); a row
+        may come twice (its lane split in two)."""
         for name in ("prompts", "stops", "sentence_ends", "word_starts", "argument_start",
                      "answering"):  # fmt: skip
             values = getattr(self, name)

@@ -2,14 +2,18 @@
 
     replies = generate_replies(model, input_ids, attention_mask, Sampling(...), prior)
 
-What ``model.generate`` does, cut to what a browsing policy needs, plus two things it does
-not do: a prompt that several rows share is prefilled once (best-of-n starts n episodes
-from one observation, and their paths often meet), and a row that has finished its reply
-leaves the batch, so the rest no longer pay for it (the n answers of best-of-n differ in
-length by tens of tokens). The key/value cache keeps room for the reply, so each new token
-is written in place rather than appended by copying the whole cache. Sampling is
-temperature plus nucleus (top-p), as ``generate`` does with those options, drawn from a
-seeded generator.
+What ``model.generate`` does, cut to what a browsing policy needs, plus what it does not
+do: rows in the same state share one lane of the batch. Best-of-n starts n episodes from
+one observation and their paths often meet, so several rows hold the same prompt and often
+draw the same tokens (a search for the question's words, a copied sentence): each distinct
+prompt is prefilled once, and each distinct prompt-and-reply-so-far is one lane of every
+forward pass, which its rows read their next-token distribution from. A row that draws a
+token its lane-mates did not splits off into a lane of its own (a copy of the lane's
+cache). A row that has finished its reply leaves, and a lane nobody reads leaves the batch,
+so the rest no longer pay for it. The key/value cache keeps room for the reply, so each
+new token is written in place rather than appended by copying the whole cache. Sampling
+is temperature plus nucleus (top-p), as ``generate`` does with those options, each row
+drawing on its own from a seeded generator.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ class RowPrior(Protocol):
 
     def __call__(self, input_ids: Any, scores: Any) -> Any: ...
 
-    def select_rows(self, rows: list[int]) -> None: ...
+    def select_rows(self, rows: list[int]) -> None:
+        """Keep these rows' state, in this order; a row may come twice (a lane that split)."""
 
 
 @torch.no_grad()
@@ -61,22 +66,25 @@ def generate_replies(
         input_ids: left-padded prompts (B, T).
         attention_mask: their mask (B, T).
         sampling: temperature, top-p, length limit, end token, seed.
-        prior: adjusts each step's logits; told which rows remain when rows leave.
+        prior: adjusts each step's logits; told which lanes remain (and which are copied)
+            as lanes leave and split, starting from one lane per distinct prompt.
     """
     generator = torch.Generator().manual_seed(sampling.seed)
     cache_argument = _cache_argument(model)
-    logits, cache = _prefill(
+    firsts, lane_of, logits, cache = _prefill(
         model, input_ids, attention_mask, sampling.max_new_tokens, cache_argument
     )
-    rows = list(range(input_ids.shape[0]))  # which original row each batch row is
+    ids, mask = input_ids[firsts], attention_mask[firsts]  # (L, T + t) each: one per lane
+    position = mask.sum(-1, keepdim=True) - 1  # (L, 1): the last prompt token's
+    if prior is not None:
+        prior.select_rows(firsts.tolist())
+    rows = list(range(input_ids.shape[0]))  # which original row each ongoing row is
     replies: list[list[int]] = [[] for _ in rows]
-    ids, mask = input_ids, attention_mask  # (A, T + t) each
-    position = attention_mask.sum(-1, keepdim=True) - 1  # (A, 1): the last prompt token's
     for step in range(sampling.max_new_tokens):
         scores = logits.float()
         if prior is not None:
             scores = prior(ids, scores)
-        chosen = _pick(scores, sampling, generator)  # (A,)
+        chosen = _pick(scores, sampling, generator, lane_of)  # (A,): one per row
         ongoing = chosen != sampling.eos_token_id
         if sampling.stop_token_ids:  # before this token joins the replies
             begun = torch.tensor([len(replies[row]) > 0 for row in rows])
@@ -88,34 +96,91 @@ def generate_replies(
             ongoing &= ~(stops & begun)
         if step == sampling.max_new_tokens - 1 or not ongoing.any():
             break
-        if not ongoing.all():  # finished rows leave the batch, and the cache
-            keep = ongoing.nonzero().flatten()
-            rows = [rows[i] for i in keep.tolist()]
-            cache.reorder_cache(keep)
-            ids, mask, position, chosen = ids[keep], mask[keep], position[keep], chosen[keep]
+        keep = ongoing.nonzero().flatten()  # finished rows leave
+        rows = [rows[i] for i in keep.tolist()]
+        lanes = _regroup(lane_of[keep].tolist(), chosen[keep].tolist())
+        if lanes.kept != list(range(len(ids))):  # lanes nobody reads leave the batch
+            kept = torch.tensor(lanes.kept)
+            cache.reorder_cache(kept)
+            ids, mask, position = ids[kept], mask[kept], position[kept]
             if prior is not None:
-                prior.select_rows(keep.tolist())
-        ids = torch.cat([ids, chosen[:, None]], dim=1)
-        mask = torch.cat([mask, mask.new_ones(len(rows), 1)], dim=1)
+                prior.select_rows(lanes.kept)
+        if lanes.copied:  # rows that drew apart from their lane: a lane each
+            _append_lanes(cache, lanes.copied)
+            ids, mask, position = (torch.cat([t, t[lanes.copied]]) for t in (ids, mask, position))
+            if prior is not None:
+                prior.select_rows(list(range(len(lanes.kept))) + lanes.copied)
+        lane_of = torch.tensor(lanes.lane_of)
+        tokens = torch.tensor(lanes.tokens)[:, None]  # (L, 1)
+        ids = torch.cat([ids, tokens], dim=1)
+        mask = torch.cat([mask, mask.new_ones(len(ids), 1)], dim=1)
         position = position + 1
         output = model(
-            input_ids=chosen[:, None], attention_mask=mask, position_ids=position, use_cache=True,
+            input_ids=tokens, attention_mask=mask, position_ids=position, use_cache=True,
             **{cache_argument: cache},
         )  # fmt: skip
-        logits = output.logits[:, -1]  # (A, V)
+        logits = output.logits[:, -1]  # (L, V)
     return replies
+
+
+@dataclass(frozen=True)
+class _Lanes:
+    """The lanes of the next forward pass, from each row's lane and drawn token."""
+
+    kept: list[int]
+    """Old lanes that go on, in order: each carries on with one token its rows drew."""
+    copied: list[int]
+    """Lanes appended after them, each a copy of the kept lane (by new index) it split from."""
+    tokens: list[int]
+    """Each new lane's token."""
+    lane_of: list[int]
+    """Each row's new lane."""
+
+
+def _regroup(lane_of: list[int], chosen: list[int]) -> _Lanes:
+    """Rows of one lane that drew the same token stay one lane; each other token of the
+    lane's rows splits off into a new lane (the first token drawn keeps the old one)."""
+    first: dict[int, tuple[int, int]] = {}  # old lane -> the (lane, token) that keeps it
+    split: list[tuple[int, int]] = []
+    for state in zip(lane_of, chosen, strict=True):
+        if state[0] not in first:
+            first[state[0]] = state
+        elif state != first[state[0]] and state not in split:
+            split.append(state)
+    kept = sorted(first)
+    order = [first[lane] for lane in kept] + split
+    index = {state: n for n, state in enumerate(order)}
+    return _Lanes(
+        kept=kept,
+        copied=[kept.index(lane) for lane, _ in split],
+        tokens=[token for _, token in order],
+        lane_of=[index[state] for state in zip(lane_of, chosen, strict=True)],
+    )
+
+
+def _append_lanes(cache: Any, sources: list[int]) -> None:
+    """Append to the cache a copy of each ``sources`` lane, in place where the layers keep
+    spare rows."""
+    if all(isinstance(layer, _RoomyLayer) for layer in cache.layers):
+        for layer in cache.layers:
+            layer.append_rows(sources)
+    else:
+        rows = len(cache.layers[0].keys)
+        cache.reorder_cache(torch.tensor(list(range(rows)) + sources))
 
 
 class _RoomyLayer(DynamicLayer):  # type: ignore[no-untyped-call]
     """A key/value cache layer with room set aside for the reply: each new token is written
     into place, where ``DynamicLayer`` copies the whole cache to append it (at 8 rows and a
-    few hundred prompt tokens, that copy cost as much as the layer's matrix products)."""
+    few hundred prompt tokens, that copy cost as much as the layer's matrix products). It
+    also keeps room for ``spare_rows`` rows in all, so lanes that split are copied in place."""
 
-    def __init__(self, room: int) -> None:
+    def __init__(self, room: int, spare_rows: int = 0) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.room = room  # spare tokens kept after each (re)allocation
-        self.length = 0
-        self.key_store = self.value_store = torch.empty(0)  # (B, H, capacity, D) once written
+        self.spare_rows = spare_rows  # rows the store holds at least
+        self.length = self.rows = 0
+        self.key_store = self.value_store = torch.empty(0)  # (R, H, capacity, D) once written
 
     def update(
         self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
@@ -126,33 +191,42 @@ class _RoomyLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         if self.length == 0 or end > self.key_store.shape[-2]:
             self.key_store = self._grown(self.key_store, key_states, end + self.room)
             self.value_store = self._grown(self.value_store, value_states, end + self.room)
-        self.key_store[:, :, self.length : end] = key_states
-        self.value_store[:, :, self.length : end] = value_states
+        self.rows = len(key_states)
+        self.key_store[: self.rows, :, self.length : end] = key_states
+        self.value_store[: self.rows, :, self.length : end] = value_states
         self.length = end
-        self.keys, self.values = self.key_store[:, :, :end], self.value_store[:, :, :end]
+        return self._expose()
+
+    def _expose(self) -> tuple[torch.Tensor, torch.Tensor]:
+        self.keys = self.key_store[: self.rows, :, : self.length]
+        self.values = self.value_store[: self.rows, :, : self.length]
         return self.keys, self.values
 
-    def _grown(self, store: torch.Tensor, new: torch.Tensor, capacity: int) -> torch.Tensor:
-        grown = new.new_empty((*new.shape[:2], capacity, new.shape[-1]))  # (B, H, capacity, D)
+    def _grown(
+        self, store: torch.Tensor, new: torch.Tensor, capacity: int, rows: int = 0
+    ) -> torch.Tensor:
+        """A larger store (R, H, capacity, D) holding what ``store`` held."""
+        rows = max(rows, len(new), self.spare_rows)
+        grown = new.new_empty((rows, new.shape[1], capacity, new.shape[-1]))
         if self.length:
-            grown[:, :, : self.length] = store[:, :, : self.length]
+            grown[: self.rows, :, : self.length] = store[: self.rows, :, : self.length]
         return grown
 
     def fill(self, parts: list[tuple[torch.Tensor, _RoomyLayer]], shape: torch.Size) -> None:
         """Become the cache of ``shape`` (B, T) prompts whose rows were prefilled in parts:
         ``(rows, layer)`` pairs, each layer holding its rows' last tokens (the rest of a
         row is left padding, masked, so zeros stand in for it)."""
-        sample = parts[0][1]
-        self.lazy_initialization(sample.key_store, sample.value_store)
-        rows, length = shape
-        store = sample.key_store.new_zeros((rows, *sample.key_store.shape[1:2], length + self.room,
-                                            sample.key_store.shape[-1]))  # fmt: skip
-        self.key_store, self.value_store, self.length = store, store.clone(), length
+        sample = parts[0][1].key_store
+        self.lazy_initialization(sample, sample)
+        self.rows, self.length = shape
+        store = sample.new_zeros((max(self.rows, self.spare_rows), sample.shape[1],
+                                  self.length + self.room, sample.shape[-1]))  # fmt: skip
+        self.key_store, self.value_store = store, store.clone()
         for group, layer in parts:
-            width = layer.length
-            self.key_store[group, :, length - width : length] = layer.key_store[:, :, :width]
-            self.value_store[group, :, length - width : length] = layer.value_store[:, :, :width]
-        self.keys, self.values = self.key_store[:, :, :length], self.value_store[:, :, :length]
+            start, width = self.length - layer.length, layer.length
+            self.key_store[group, :, start : self.length] = layer.key_store[:, :, :width]
+            self.value_store[group, :, start : self.length] = layer.value_store[:, :, :width]
+        self._expose()
 
     def reorder_cache(self, beam_idx: torch.Tensor) -> None:
         """Rows in a new order, or a subset of them; the spare room comes along. Rows that
@@ -165,23 +239,36 @@ class _RoomyLayer(DynamicLayer):  # type: ignore[no-untyped-call]
                 if slot != row:
                     self.key_store[slot] = self.key_store[row]
                     self.value_store[slot] = self.value_store[row]
-            self.key_store = self.key_store[: len(rows)]
-            self.value_store = self.value_store[: len(rows)]
         else:
-            self.key_store = self.key_store.index_select(0, beam_idx)
-            self.value_store = self.value_store.index_select(0, beam_idx)
-        self.keys = self.key_store[:, :, : self.length]
-        self.values = self.value_store[:, :, : self.length]
+            self.key_store = self.key_store[: self.rows].index_select(0, beam_idx)
+            self.value_store = self.value_store[: self.rows].index_select(0, beam_idx)
+        self.rows = len(rows)
+        self._expose()
+
+    def append_rows(self, sources: list[int]) -> None:
+        """Append a copy of each ``sources`` row, in the spare rows when there are enough."""
+        rows = self.rows + len(sources)
+        if rows > len(self.key_store):
+            capacity = self.key_store.shape[-2]
+            self.key_store = self._grown(self.key_store, self.key_store, capacity, rows)
+            self.value_store = self._grown(self.value_store, self.value_store, capacity, rows)
+        for slot, row in enumerate(sources, self.rows):
+            self.key_store[slot, :, : self.length] = self.key_store[row, :, : self.length]
+            self.value_store[slot, :, : self.length] = self.value_store[row, :, : self.length]
+        self.rows = rows
+        self._expose()
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
         self.reorder_cache(indices)
 
 
-def _new_cache(model: Any, room: int) -> Any:
-    """A dynamic cache whose full-attention layers keep ``room`` tokens free for the reply."""
+def _new_cache(model: Any, room: int, spare_rows: int = 0) -> Any:
+    """A dynamic cache whose full-attention layers keep ``room`` tokens free for the reply
+    and room for ``spare_rows`` rows."""
     cache = DynamicCache(config=model.config)
     cache.layers = [
-        _RoomyLayer(room) if type(layer) is DynamicLayer else layer for layer in cache.layers
+        _RoomyLayer(room, spare_rows) if type(layer) is DynamicLayer else layer
+        for layer in cache.layers
     ]
     return cache
 
@@ -192,15 +279,17 @@ def _prefill(
     attention_mask: torch.Tensor,
     room: int,
     cache_argument: str,
-) -> tuple[torch.Tensor, Any]:
-    """Last-position logits (B, V) and the cache, computing each distinct prompt once, in
-    groups of similar length when that saves padding (a results page and an article in one
-    batch pad the shorter by hundreds of tokens: a quarter of best-of-8's prefill)."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, Any]:
+    """Each distinct prompt computed once, as a lane: the first row holding each (L,), each
+    row's lane (B,), the lanes' last-position logits (L, V) and their cache. Prompts are
+    prefilled in groups of similar length when that saves padding (a results page and an
+    article in one batch pad the shorter by hundreds of tokens: a quarter of best-of-8's
+    prefill)."""
     positions = (attention_mask.cumsum(-1) - 1).clamp(min=0)  # left padding: count real tokens
-    distinct, row_of = torch.unique(input_ids, dim=0, return_inverse=True)  # (D, T), (B,)
-    first = [int((row_of == d).nonzero()[0]) for d in range(len(distinct))]
-    mask, positions = attention_mask[first], positions[first]
-    cache = _new_cache(model, room)
+    distinct, lane_of = torch.unique(input_ids, dim=0, return_inverse=True)  # (L, T), (B,)
+    firsts = torch.tensor([int((lane_of == d).nonzero()[0]) for d in range(len(distinct))])
+    mask, positions = attention_mask[firsts], positions[firsts]
+    cache = _new_cache(model, room, spare_rows=len(input_ids))
     groups = _length_groups(mask.sum(-1))
     if len(groups) == 1 or not all(isinstance(layer, _RoomyLayer) for layer in cache.layers):
         groups = [torch.arange(len(distinct))]
@@ -221,10 +310,7 @@ def _prefill(
     if len(parts) > 1:  # one cache again, each group's keys right-aligned as its mask is
         for index, layer in enumerate(cache.layers):
             layer.fill([(group, part.layers[index]) for group, part in parts], distinct.shape)
-    if len(distinct) < len(input_ids):
-        cache.reorder_cache(row_of)  # copy each distinct prompt's cache to its rows
-        logits = logits[row_of]
-    return logits, cache
+    return firsts, lane_of, logits, cache
 
 
 def _length_groups(lengths: torch.Tensor, saving: float = 0.2) -> list[torch.Tensor]:
@@ -244,21 +330,28 @@ def _length_groups(lengths: torch.Tensor, saving: float = 0.2) -> list[torch.Ten
     return [order[:split], order[split:]]
 
 
-def _pick(scores: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> torch.Tensor:
-    """One token per row: the argmax, or a draw from the tempered nucleus."""
+def _pick(
+    scores: torch.Tensor,
+    sampling: Sampling,
+    generator: torch.Generator,
+    lane_of: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """One token per row, from its lane's scores (``lane_of``; by default each row is its
+    own lane): the argmax, or a draw of its own from the tempered nucleus."""
+    lane_of = torch.arange(len(scores)) if lane_of is None else lane_of
     if sampling.temperature == 0:
-        return scores.argmax(-1)
+        return scores.argmax(-1)[lane_of]
     scores = scores / sampling.temperature
     tokens = None  # which token each column of scores is; None: all of them, in order
     if sampling.top_p < 1:
         scores, tokens = _nucleus(scores, sampling.top_p)
-    cumulative = scores.softmax(-1).cumsum(-1)  # (A, K)
+    cumulative = scores.softmax(-1).cumsum(-1)[lane_of]  # (A, K)
     # inverse transform: the first token whose cumulative mass passes a uniform draw (a token
     # of no mass never does); one draw per row, where multinomial costs a pass of its own
-    draw = torch.rand((len(scores), 1), generator=generator) * cumulative[:, -1:]
+    draw = torch.rand((len(lane_of), 1), generator=generator) * cumulative[:, -1:]
     chosen = torch.searchsorted(cumulative, draw, right=True)
     chosen = chosen.clamp(max=scores.shape[-1] - 1)  # a draw at the very top of rounding
-    return (chosen if tokens is None else tokens.gather(-1, chosen)).flatten()
+    return (chosen if tokens is None else tokens[lane_of].gather(-1, chosen)).flatten()
 
 
 def _nucleus(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 import torch
-from transformers import LlamaForCausalLM
+from transformers import DynamicCache, LlamaForCausalLM
 
 from agent.decoding import (
     Sampling,
+    _append_lanes,
     _length_groups,
     _nucleus,
     _pick,
+    _regroup,
     _RoomyLayer,
     generate_replies,
 )
@@ -166,3 +169,118 @@ def test_the_roomy_layer_closes_up_leaving_rows_and_reorders_others() -> None:
     more = torch.randn(3, 2, 1, 4)
     held, _ = layer.update(more, more)  # the room kept through both
     assert torch.equal(held, torch.cat([keys[[3, 0, 0]], more], dim=2))
+
+
+def uncached_replies(model, batch, sampling: Sampling, prior=None) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    """The reference: every row computed alone from its whole text at every step, with no
+    cache and no lanes, drawing from one generator in row order as generate_replies does."""
+    generator = torch.Generator().manual_seed(sampling.seed)
+    replies: list[list[int]] = [[] for _ in batch["input_ids"]]
+    going = list(range(len(replies)))
+    for _ in range(sampling.max_new_tokens):
+        scores = torch.stack([
+            model(input_ids=torch.cat([batch["input_ids"][row][batch["attention_mask"][row].bool()],
+                                       torch.tensor(replies[row], dtype=torch.long)])[None]
+                  ).logits[0, -1]
+            for row in going
+        ])  # fmt: skip
+        if prior is not None:  # the going rows' replies are all as long
+            so_far = torch.tensor([replies[row] for row in going], dtype=torch.long)
+            scores = prior(torch.cat([batch["input_ids"][going], so_far], dim=1), scores)
+        chosen = _pick(scores, sampling, generator).tolist()
+        for row, token in zip(going, chosen, strict=True):
+            if token != sampling.eos_token_id:
+                replies[row].append(token)
+        kept = [n for n, token in enumerate(chosen) if token != sampling.eos_token_id]
+        going = [going[n] for n in kept]
+        if prior is not None:
+            prior.select_rows(kept)
+        if not going:
+            break
+    return replies
+
+
+class StatefulPrior:
+    """A prior with per-row state, as the copy prior has: each row's prompt, and the first
+    token of its reply once written; it pushes a token that follows from both."""
+
+    def __init__(self, input_ids: torch.Tensor) -> None:
+        self.prompt_length = input_ids.shape[1]
+        self.state: list[tuple[int, int | None]] = [(int(row[-1]), None) for row in input_ids]
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        for row, reply in enumerate(input_ids[:, self.prompt_length :].tolist()):
+            prompt_token, first = self.state[row]
+            if reply and first is None:
+                self.state[row] = prompt_token, reply[0]
+            pushed = prompt_token * 7 + (first or 0) * 3 + len(reply)
+            scores[row, pushed % scores.shape[-1]] += 2.0
+        return scores
+
+    def select_rows(self, rows: list[int]) -> None:
+        self.state = [self.state[row] for row in rows]
+
+
+@pytest.mark.parametrize("with_prior", [False, True])
+def test_rows_sharing_a_prompt_draw_as_if_each_were_computed_alone(  # type: ignore[no-untyped-def]
+    model_and_batch, with_prior: bool
+) -> None:
+    model, tokenizer, _ = model_and_batch
+    prompts = [PROMPTS[0]] * 5 + [PROMPTS[3]] * 2 + [PROMPTS[1]]  # 8 rows, 3 lanes at first
+    batch = tokenizer(prompts, add_special_tokens=False, padding=True, return_tensors="pt")
+    sampling = Sampling(temperature=1.3, top_p=0.95, max_new_tokens=8, eos_token_id=-1, seed=7)
+
+    def prior() -> StatefulPrior | None:
+        return StatefulPrior(batch["input_ids"]) if with_prior else None
+
+    with torch.no_grad():
+        eos = uncached_replies(model, batch, sampling, prior())[5][2]  # ends some rows
+        sampling = dataclasses.replace(sampling, eos_token_id=eos)
+        expected = uncached_replies(model, batch, sampling, prior())
+    replies = generate_replies(
+        model, batch["input_ids"], batch["attention_mask"], sampling, prior()
+    )
+    assert replies == expected
+    assert len({tuple(reply) for reply in replies[:5]}) > 1  # the shared lane did split
+    assert len({len(reply) for reply in replies}) > 1  # and rows left at different steps
+
+
+def test_regrouping_keeps_a_lane_for_its_first_token_and_splits_off_the_others() -> None:
+    lanes = _regroup(lane_of=[0, 0, 0, 2, 2, 2], chosen=[5, 6, 5, 7, 9, 9])
+    assert lanes.kept == [0, 2]  # lane 1's rows all finished: it leaves
+    assert lanes.tokens == [5, 7, 6, 9]
+    assert lanes.lane_of == [0, 2, 0, 1, 3, 3]
+    assert lanes.copied == [0, 1]  # copies of new lanes 0 and 1, for tokens 6 and 9
+
+
+def test_the_roomy_layer_appends_copies_of_rows_in_its_spare_rows_and_grows_past_them() -> None:
+    layer = _RoomyLayer(room=2, spare_rows=3)
+    keys = torch.randn(2, 2, 3, 4)
+    layer.update(keys, keys)
+    store = layer.key_store
+    layer.append_rows([1])  # a third row: the spare one
+    assert layer.key_store is store
+    layer.append_rows([0, 2])  # five rows: the store grows
+    assert torch.equal(layer.keys, keys[[0, 1, 1, 0, 1]])
+    more = torch.randn(5, 2, 1, 4)
+    held, _ = layer.update(more, more)
+    assert torch.equal(held, torch.cat([keys[[0, 1, 1, 0, 1]], more], dim=2))
+
+
+def test_lanes_split_off_in_caches_without_spare_rows_too() -> None:
+    cache = DynamicCache()
+    keys = torch.randn(2, 2, 3, 4)
+    cache.update(keys, keys, layer_idx=0)  # a plain layer, as a sliding-window model has
+    _append_lanes(cache, [1, 0])
+    assert torch.equal(cache.layers[0].keys, keys[[0, 1, 1, 0]])
+
+
+def test_each_row_keeps_its_own_prompt_when_no_prompt_repeats(model_and_batch) -> None:  # type: ignore[no-untyped-def]
+    model, tokenizer, _ = model_and_batch
+    prompts = [PROMPTS[3], PROMPTS[1], PROMPTS[0]]  # an order that sorting the prompts changes
+    batch = tokenizer(prompts, add_special_tokens=False, padding=True, return_tensors="pt")
+    _, order = torch.unique(batch["input_ids"], dim=0, return_inverse=True)
+    assert order.tolist() != [0, 1, 2]
+    sampling = Sampling(temperature=0.0, top_p=1.0, max_new_tokens=6, eos_token_id=-1)
+    replies = generate_replies(model, batch["input_ids"], batch["attention_mask"], sampling)
+    assert replies == hf_greedy(model, batch, eos=-1, new=6)
