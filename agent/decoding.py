@@ -99,17 +99,14 @@ def generate_replies(
         keep = ongoing.nonzero().flatten()  # finished rows leave
         rows = [rows[i] for i in keep.tolist()]
         lanes = _regroup(lane_of[keep].tolist(), chosen[keep].tolist())
-        if lanes.kept != list(range(len(ids))):  # lanes nobody reads leave the batch
-            kept = torch.tensor(lanes.kept)
-            cache.reorder_cache(kept)
-            ids, mask, position = ids[kept], mask[kept], position[kept]
-            if prior is not None:
-                prior.select_rows(lanes.kept)
+        if lanes.kept != list(range(len(ids))):  # lanes nobody reads leave the cache
+            cache.reorder_cache(torch.tensor(lanes.kept))
         if lanes.copied:  # rows that drew apart from their lane: a lane each
             _append_lanes(cache, lanes.copied)
-            ids, mask, position = (torch.cat([t, t[lanes.copied]]) for t in (ids, mask, position))
+        if lanes.sources != list(range(len(ids))):
+            ids, mask, position = ids[lanes.sources], mask[lanes.sources], position[lanes.sources]
             if prior is not None:
-                prior.select_rows(list(range(len(lanes.kept))) + lanes.copied)
+                prior.select_rows(lanes.sources)
         lane_of = torch.tensor(lanes.lane_of)
         tokens = torch.tensor(lanes.tokens)[:, None]  # (L, 1)
         ids = torch.cat([ids, tokens], dim=1)
@@ -135,6 +132,11 @@ class _Lanes:
     """Each new lane's token."""
     lane_of: list[int]
     """Each row's new lane."""
+
+    @property
+    def sources(self) -> list[int]:
+        """Each new lane's old lane."""
+        return self.kept + [self.kept[lane] for lane in self.copied]
 
 
 def _regroup(lane_of: list[int], chosen: list[int]) -> _Lanes:

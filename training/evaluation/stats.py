@@ -50,7 +50,8 @@ def bootstrap_mean(
     Raises:
         ValueError: ``values`` is empty, or ``resamples`` or ``confidence`` is out of range.
     """
-    return _interval(values, _resampled_means(values, resamples, confidence, seed), confidence)
+    means = _resampled_means(values, resamples, confidence, seed)
+    return _interval(sum(values) / len(values), means, len(values), confidence)
 
 
 def paired_bootstrap(
@@ -67,11 +68,10 @@ def paired_bootstrap(
     null (Efron and Tibshirani 1993, section 16.4): the share of resamples whose mean
     strays from the observed mean difference ``d`` by at least ``|d|``.
     """
-    if len(a) != len(b):
-        raise ValueError(f"paired samples differ in length: {len(a)} and {len(b)}")
+    _check_paired(a, b)
     differences = [x - y for x, y in zip(a, b, strict=True)]
     means = _resampled_means(differences, resamples, confidence, seed)
-    interval = _interval(differences, means, confidence)
+    interval = _interval(sum(differences) / len(differences), means, len(a), confidence)
     if all(d == 0 for d in differences):
         return PairedTest(difference=interval, p_value=1.0)
     observed = abs(interval.mean)
@@ -90,10 +90,7 @@ def bootstrap_ratio(
     """``sum(numerators) / sum(denominators)`` (in ``mean``) with a percentile interval from
     resampling the pairs: e.g. two systems' seconds on the same questions, how many times
     slower the first is."""
-    if len(numerators) != len(denominators):
-        raise ValueError(
-            f"paired samples differ in length: {len(numerators)} and {len(denominators)}"
-        )
+    _check_paired(numerators, denominators)
     _check_resampling(numerators, resamples, confidence)
     rng = random.Random(seed)
     indices = range(len(numerators))
@@ -101,14 +98,7 @@ def bootstrap_ratio(
     for _ in range(resamples):
         drawn = rng.choices(indices, k=len(numerators))
         ratios.append(sum(numerators[i] for i in drawn) / sum(denominators[i] for i in drawn))
-    alpha = (1 - confidence) / 2
-    return Interval(
-        mean=sum(numerators) / sum(denominators),
-        low=_quantile(ratios, alpha),
-        high=_quantile(ratios, 1 - alpha),
-        n=len(numerators),
-        confidence=confidence,
-    )
+    return _interval(sum(numerators) / sum(denominators), ratios, len(numerators), confidence)
 
 
 def mcnemar_exact(a_only: int, b_only: int) -> float:
@@ -150,13 +140,19 @@ def _check_resampling(values: Sequence[float], resamples: int, confidence: float
         )
 
 
-def _interval(values: Sequence[float], means: list[float], confidence: float) -> Interval:
+def _check_paired(a: Sequence[float], b: Sequence[float]) -> None:
+    if len(a) != len(b):
+        raise ValueError(f"paired samples differ in length: {len(a)} and {len(b)}")
+
+
+def _interval(estimate: float, resampled: list[float], n: int, confidence: float) -> Interval:
+    """``estimate`` with the percentile interval of its ``resampled`` values."""
     alpha = (1 - confidence) / 2
     return Interval(
-        mean=sum(values) / len(values),
-        low=_quantile(means, alpha),
-        high=_quantile(means, 1 - alpha),
-        n=len(values),
+        mean=estimate,
+        low=_quantile(resampled, alpha),
+        high=_quantile(resampled, 1 - alpha),
+        n=n,
         confidence=confidence,
     )
 
