@@ -19,6 +19,7 @@ import httpx
 
 from agent.errors import ChatEndpointError
 from agent.prompt import build_prompt, first_command
+from agent.seeds import derive_seed
 from browser.commands import grammar_help, is_command
 from browser.observation import Observation
 
@@ -42,7 +43,9 @@ class ChatPolicy:
         api_key: sent as a bearer token; defaults to ``$OPENAI_API_KEY`` when set.
         temperature: sampling temperature of the first try.
         retries: resamples (at temperature >= 0.7) of a reply that is not a command.
-        seed: passed to endpoints that support seeded sampling.
+        seed: the base of the seeds sent to endpoints that support seeded sampling (each
+            request sends ``derive_seed(seed, step, attempt)``); None sends none. The
+            episode loop's ``reset`` replaces it with the episode's own seed.
     """
 
     client: httpx.Client
@@ -55,6 +58,13 @@ class ChatPolicy:
     seed: int | None = 0
     name: str = "chat"
     unparsable: int = field(default=0, init=False)
+    steps: int = field(default=0, init=False)  # requests' step numbers since the last reset
+
+    def reset(self, *, seed: int = 0) -> None:
+        """Start an episode whose requests carry seeds derived from ``seed``."""
+        if self.seed is not None:
+            self.seed = seed
+        self.steps = 0
 
     def act(self, observation: Observation) -> str:
         messages = [
@@ -62,15 +72,16 @@ class ChatPolicy:
             {"role": "user", "content": build_prompt(observation.render(), with_grammar=False)},
         ]
         command = ""
+        self.steps += 1
         for attempt in range(self.retries + 1):
             temperature = self.temperature if attempt == 0 else max(self.temperature, 0.7)
-            command = first_command(self._complete(messages, temperature))
+            command = first_command(self._complete(messages, temperature, attempt))
             if is_command(command):
                 return command
         self.unparsable += 1
         return command
 
-    def _complete(self, messages: list[dict[str, str]], temperature: float) -> str:
+    def _complete(self, messages: list[dict[str, str]], temperature: float, attempt: int) -> str:
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -78,7 +89,7 @@ class ChatPolicy:
             "max_tokens": self.max_tokens,
         }
         if self.seed is not None:
-            body["seed"] = self.seed
+            body["seed"] = derive_seed(self.seed, self.steps, attempt) >> 32  # int32-safe
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         url = self.base_url.rstrip("/") + "/chat/completions"
         try:

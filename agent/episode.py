@@ -6,16 +6,14 @@ read before it issued ``steps[i].action``.
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from agent.errors import EpisodeFormatError
-from browser.env import CITATION_RE
+from browser.answer import CitedAnswer
 from browser.models import Quote, Value
+from browser.records import append_records, read_records
 
 FORMAT_VERSION = 1
 
@@ -55,17 +53,22 @@ class Episode(Value):
 
     @property
     def references(self) -> list[Reference]:
-        """Every quote, numbered as the answer cites them ([1] is the first)."""
+        """The quotes the answer cites, in order of first citation, each under the number the
+        answer cites it by; quotes kept but never cited are not references."""
         return [
             Reference(id=n, title=q.title, url=q.url, quote=q.text)
-            for n, q in enumerate(self.quotes, 1)
+            for n, q in zip(self.cited_ids, self.cited_answer.cited_quotes, strict=True)
         ]
+
+    @property
+    def cited_answer(self) -> CitedAnswer:
+        """The answer ('' when the budget ran out first) with every quote it may cite."""
+        return CitedAnswer(text=self.answer or "", quotes=self.quotes)
 
     @property
     def cited_ids(self) -> list[int]:
         """The quote numbers the answer cites, in order of first citation."""
-        found = (int(n) for n in CITATION_RE.findall(self.answer or ""))
-        return list(dict.fromkeys(n for n in found if 1 <= n <= len(self.quotes)))
+        return self.cited_answer.cited_ids
 
     def summary(self) -> dict[str, object]:
         """The ``webgpt ask --json`` view: question, answer, references and steps."""
@@ -79,31 +82,14 @@ class Episode(Value):
 
 def append_episode(path: Path, episode: Episode) -> None:
     """Append one episode as a JSON line; the write is flushed and synced before returning."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = episode.model_dump_json() + "\n"
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(line)
-        handle.flush()
-        os.fsync(handle.fileno())
+    append_records(path, [episode])
 
 
-def read_episodes(path: Path) -> Iterator[Episode]:
-    """Episodes of a JSONL file, validated.
+def read_episodes(path: Path) -> list[Episode]:
+    """Every episode of a JSONL file, validated.
 
     Raises:
-        EpisodeFormatError: naming the file, line and field of the first bad record.
+        EpisodeFormatError: naming the file, line and field of the first bad record (or
+            the file, when it is missing or unreadable).
     """
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                yield Episode.model_validate(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise EpisodeFormatError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(part) for part in first["loc"]) or "(record)"
-                raise EpisodeFormatError(
-                    f"{path}:{number}: field {field!r}: {first['msg']}"
-                ) from None
+    return read_records(path, Episode, error=EpisodeFormatError)

@@ -22,6 +22,9 @@ class HumanPolicy:
     read: Callable[[str], str] | None = None
     name: str = "human"
 
+    def reset(self, *, seed: int = 0) -> None:
+        """Nothing to forget: the person remembers."""
+
     def act(self, observation: Observation) -> str:
         self.show(observation.render())
         while True:

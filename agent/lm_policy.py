@@ -22,11 +22,13 @@ import torch
 from agent.copy_bias import PromptCopyBias
 from agent.decoding import Sampling, generate_replies
 from agent.prompt import build_prompt, first_command
+from agent.seeds import derive_seed
+from agent.shipped import DEFAULT_POLICY
 from browser.commands import is_command
 from browser.observation import Observation
 
 POLICY_CONFIG = "webgpt_policy.json"
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "bc-default"
+DEFAULT_CHECKPOINT = DEFAULT_POLICY
 
 
 @dataclass
@@ -41,7 +43,8 @@ class LMPolicy:
         top_p: nucleus sampling mass when sampling.
         max_new_tokens: longest reply.
         retries: resamples of an unparsable reply before giving it to the browser.
-        seed: seeds sampling; each call advances it, so episodes are reproducible.
+        seed: the sampling seed until the episode loop resets the policy with its own;
+            each step then draws from ``derive_seed(seed, step, attempt)``.
         copy_bias: logit bonus for continuing a copy of the prompt inside ``search``,
             ``find`` and ``answer`` arguments (:mod:`agent.copy_bias`); 0 turns it off.
     """
@@ -56,7 +59,7 @@ class LMPolicy:
     seed: int = 0
     copy_bias: float = 0.0
     name: str = "lm"
-    steps: int = field(default=0, init=False)
+    steps: int = field(default=0, init=False)  # act_batch calls since the last reset
     unparsable: int = field(default=0, init=False)
     line_end_ids: tuple[int, ...] | None = field(default=None, init=False, repr=False)
 
@@ -91,8 +94,9 @@ class LMPolicy:
             self.line_end_ids = tuple(i for i in vocabulary if "\n" in self.tokenizer.decode([i]))
         return self.line_end_ids
 
-    def reseed(self, seed: int) -> None:
-        """Restart the sampling stream: the same seed draws the same samples again."""
+    def reset(self, *, seed: int = 0) -> None:
+        """Start an episode (or a lockstep batch of them): the same seed draws the same
+        samples again."""
         self.seed, self.steps = seed, 0
 
     def act(self, observation: Observation) -> str:
@@ -102,7 +106,7 @@ class LMPolicy:
         """Commands for several observations from one batched generation (one forward
         pass per token for all of them); unparsable replies are resampled together."""
         prompts = [build_prompt(o.render(), with_grammar=self.with_grammar) for o in observations]
-        self.steps += len(prompts)
+        self.steps += 1
         replies = self._generate(prompts, self.temperature, 0)
         commands = [first_command(reply) for reply in replies]
         for attempt in range(1, self.retries + 1):
@@ -128,7 +132,7 @@ class LMPolicy:
             top_p=self.top_p,
             max_new_tokens=self.max_new_tokens,
             eos_token_id=self.tokenizer.eos_token_id,
-            seed=self.seed + self.steps + 1_000_003 * attempt,  # each retry draws anew
+            seed=derive_seed(self.seed, self.steps, attempt),  # each retry draws anew
             stop_token_ids=self._line_ends(),
         )
         prior = None

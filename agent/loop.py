@@ -3,6 +3,10 @@
 ``run_episode`` runs one episode. ``run_episodes`` runs several browsers in lockstep on one
 question, so a policy that can act on a batch (``act_batch``, e.g. :class:`LMPolicy`) makes
 one forward pass for all of them per step: the engine of best-of-n.
+
+Before an episode the loop resets the policy with a seed derived from the run's ``seed``,
+the question and the sample's index (:func:`agent.seeds.derive_seed`), so the same run
+seed gives the same episodes however the questions are scheduled.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from agent.episode import Episode, Step
 from agent.policy import Policy
+from agent.seeds import derive_seed
 from browser.env import BrowserEnv, StepResult
 from browser.observation import Observation
 
@@ -25,21 +30,32 @@ class BatchPolicy(Protocol):
 
     name: str
 
+    def reset(self, *, seed: int = 0) -> None: ...
+
     def act_batch(self, observations: Sequence[Observation]) -> list[str]: ...
 
 
 def run_episode(
-    question: str, policy: Policy, browser: BrowserEnv, *, on_step: StepCallback | None = None
+    question: str,
+    policy: Policy,
+    browser: BrowserEnv,
+    *,
+    seed: int = 0,
+    sample: int = 0,
+    on_step: StepCallback | None = None,
 ) -> Episode:
     """Run one episode and return its full record.
 
     Args:
         question: what to answer.
-        policy: chooses each command from the observation.
-        browser: the environment; it is reset here.
+        policy: chooses each command from the observation; reset here.
+        browser: the environment; reset here.
+        seed: the run's seed; the policy is reset with ``derive_seed(seed, question, sample)``.
+        sample: which sample of this question the episode is (best-of-n draws several).
         on_step: called after every step as it happens (for live display or logging).
     """
     recorder = _Recorder(question, policy.name, browser)
+    policy.reset(seed=derive_seed(seed, recorder.observation.question, sample))
     while not recorder.done:
         recorder.step(policy.act(recorder.observation), on_step)
     return recorder.episode()
@@ -50,12 +66,16 @@ def run_episodes(
     policy: Policy | BatchPolicy,
     browsers: Sequence[BrowserEnv],
     *,
+    seed: int = 0,
     patience: int | None = None,
 ) -> list[Episode]:
     """One episode per browser. A batch policy steps them all in lockstep, one batch per
-    step; any other policy (it may keep memory within an episode) runs them one by one.
+    step, after one reset with ``derive_seed(seed, question)``; any other policy (it may keep
+    memory within an episode) runs them one by one, sample ``i`` seeded as in
+    :func:`run_episode`.
 
     Args:
+        seed: the run's seed.
         patience: lockstep only. Once one episode has ended, each one still running may
             take this many more actions; then it is cut off, truncated without an answer.
             None waits for every episode to end.
@@ -63,8 +83,12 @@ def run_episodes(
     if patience is not None and patience < 0:
         raise ValueError(f"patience must be at least 0, got {patience!r}")
     if not isinstance(policy, BatchPolicy):
-        return [run_episode(question, policy, browser) for browser in browsers]
+        return [
+            run_episode(question, policy, browser, seed=seed, sample=i)
+            for i, browser in enumerate(browsers)
+        ]
     recorders = [_Recorder(question, policy.name, browser) for browser in browsers]
+    policy.reset(seed=derive_seed(seed, recorders[0].observation.question) if recorders else 0)
     actions_left: int | None = None  # for the stragglers, once one episode has ended
     while active := [r for r in recorders if not r.done]:
         if patience is not None and actions_left is None and len(active) < len(recorders):

@@ -16,11 +16,9 @@ from typing import Literal
 
 from browser.observation import Observation
 from browser.render import LINK_MARK_RE, strip_link_marks
-from browser.text import collapse_spaces, content_words, stem, words
+from browser.text import collapse_spaces, content_words, split_sentences, stem, words
 
 ABSTAIN_ANSWER = "I could not find the answer to this question in the pages I read."
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z0-9])")
-_ABBREVIATION_RE = re.compile(r"(?:\b[A-Z]|\b(?:St|Dr|Mr|Mrs|Ms|Jr|Sr|Op|No|vs|c|ca|e\.g|i\.e))\.$")
 _YEAR_RE = re.compile(r"\b(1\d{3}|20\d{2}|\d{1,4}\s?(BC|BCE|AD|CE))\b")
 _MONTHS = {
     "january", "february", "march", "april", "may", "june", "july",
@@ -60,6 +58,7 @@ _CAPITALISED_RE = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-zà-ÿ]+")
 class _Memory:
     """What the teacher remembers within one episode."""
 
+    question: str | None = None
     question_words: list[str] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
     visited: set[str] = field(default_factory=set)
@@ -89,8 +88,12 @@ class TeacherPolicy:
     name: str = "teacher"
     _memory: _Memory = field(default_factory=_Memory, repr=False)
 
+    def reset(self, *, seed: int = 0) -> None:
+        """Forget the last episode (the teacher draws nothing: ``seed`` is unused)."""
+        self._memory = _Memory()
+
     def act(self, observation: Observation) -> str:
-        if not observation.past_actions:
+        if self._memory.question != observation.question:  # a new episode
             self._memory = _start(observation.question)
         if observation.quotes and (observation.actions_left <= 2 or _answered_enough(observation)):
             return _answer(observation, self._memory.quoted_sentence)
@@ -173,7 +176,7 @@ def _start(question: str) -> _Memory:
     if len(spelled) > 2:  # a second try without the least specific word
         shortest = min(spelled, key=len)
         queries.append(" ".join(w for w in spelled if w != shortest))
-    return _Memory(question_words=question_words, queries=queries)
+    return _Memory(question=question, question_words=question_words, queries=queries)
 
 
 def _as_spelled(question: str, folded: list[str]) -> list[str]:
@@ -286,16 +289,7 @@ def _sentences(lines: dict[int, str]) -> list[str]:
         if line.strip():
             paragraphs[-1].append(line)
         previous = number
-    sentences: list[str] = []
-    for paragraph in paragraphs:
-        merged: list[str] = []
-        for piece in _SENTENCE_END_RE.split(collapse_spaces(" ".join(paragraph))):
-            if merged and _ABBREVIATION_RE.search(merged[-1]):
-                merged[-1] += " " + piece  # "L. L. Zamenhof" is one sentence, not three
-            elif piece:
-                merged.append(piece)
-        sentences.extend(merged)
-    return sentences
+    return [sentence for lines in paragraphs for sentence in split_sentences(" ".join(lines))]
 
 
 def _overlap(question_words: list[str], text: str) -> float:

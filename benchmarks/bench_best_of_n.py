@@ -21,16 +21,16 @@ import time
 import torch
 from rich.progress import track
 
-from agent.cli_options import BEST_OF_TOP_P
+from agent.best_of_n import BEST_OF_TOP_P, DEFAULT_PATIENCE, best_of_n, pick_best
 from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
 from agent.loop import run_episode
+from agent.reward import episode_scorer
+from agent.reward_model import DEFAULT_CHECKPOINT as DEFAULT_RM
+from agent.reward_model import RewardModel
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
-from training.best_of_n import DEFAULT_PATIENCE, best_of_n, episode_scorer, pick_best
 from training.evaluation.stats import bootstrap_ratio
 from training.questions import heldout_sample
-from training.reward_model import DEFAULT_CHECKPOINT as DEFAULT_RM
-from training.reward_model import RewardModel
 
 
 def main() -> None:
@@ -59,8 +59,8 @@ def main() -> None:
         best_of_n(question, policy, env, score, args.best_of, patience=None)
 
     def naive(question: str) -> None:
-        pick_best([run_episode(question, policy, BrowserEnv(corpus)) for _ in range(args.best_of)],
-                  score)  # fmt: skip
+        pick_best([run_episode(question, policy, BrowserEnv(corpus), sample=i)
+                   for i in range(args.best_of)], score)  # fmt: skip
 
     n = args.best_of
     runs = {"best-of-1": one, f"best-of-{n}, patience {args.patience}": batched,
@@ -71,7 +71,6 @@ def main() -> None:
     for index, question in enumerate(track(questions, description="questions")):
         turn = index % len(ways)  # who goes first rotates: no way always meets a cold cache
         for name, run in ways[turn:] + ways[:turn]:
-            policy.reseed(index)  # every way draws from the same stream for this question
             start = time.perf_counter()
             run(question)
             seconds[name].append(time.perf_counter() - start)

@@ -11,6 +11,7 @@ episodes/s, the cold index build time (target: under 10 s) and the cold-process 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sqlite3
@@ -142,8 +143,8 @@ def bench_cold() -> None:
                                        capture_output=True, text=True).stdout)  # fmt: skip
         print(f"  default index build, new process            {seconds:>10.2f} s  (target < 10 s)")
         ask = (
-            "import sys; from agent.cli import main; "
-            "code = main(['ask', 'who directed 2001 a space odyssey']); "
+            "import sys; from cli.main import main; "
+            "code = main(['ask', '--policy', 'teacher', 'who directed 2001 a space odyssey']); "
             "sys.exit(3 if 'torch' in sys.modules else code)"
         )
         times = []
@@ -160,6 +161,7 @@ def bench_cold() -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     corpus = CorpusBackend.open_default()
     questions = load_questions()
     bench_search(corpus, questions)

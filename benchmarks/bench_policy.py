@@ -20,11 +20,11 @@ import torch
 from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
 from agent.loop import run_episode
 from agent.teacher import TeacherPolicy
+from agent.tiny_llama import TinyLlamaConfig
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
 from training.bc import (
     PadCollator,
-    TinyLlamaConfig,
     examples_from_episodes,
     fit,
     load_model_and_tokenizer,

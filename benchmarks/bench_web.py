@@ -19,6 +19,7 @@ a real web fetch costs (there the network and the per-host interval dominate).
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import threading
 import time
@@ -93,6 +94,7 @@ def web_backend(base: str, port: int, cache_dir: Path | None) -> WebBackend:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()

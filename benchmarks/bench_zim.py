@@ -19,9 +19,12 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import posixpath
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -96,9 +99,24 @@ def _href(source: str, target: str) -> str:
     return "./" + quote(relative)  # "./" so that "Category:X" does not read as a scheme
 
 
+@contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """libzim's writer prints its progress on file descriptor 1: send it to stderr, so this
+    script's stdout holds only its results."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def build(pages: list[CorpusEntry], corpus: CorpusBackend, zim: Path, sqlite: Path) -> None:
     start = time.perf_counter()
-    with Creator(zim).config_indexing(True, "eng") as creator:
+    with stdout_to_stderr(), Creator(zim).config_indexing(True, "eng") as creator:
         for page in pages:
             path = unquote(page.url.removeprefix(WIKI))
             creator.add_item(_HtmlPage(path, page.title, article_html(corpus.open(page.url), path)))

@@ -19,16 +19,16 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from agent.cli_options import BEST_OF_TOP_P
+from agent.best_of_n import BEST_OF_TOP_P, sample_episodes
 from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
+from agent.reward import episode_scorer
+from agent.reward_model import DEFAULT_CHECKPOINT as DEFAULT_RM
+from agent.reward_model import RewardModel
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
-from training.best_of_n import episode_scorer, sample_episodes
 from training.evaluation.stats import bootstrap_mean, paired_bootstrap
 from training.metrics import contains_answer
 from training.questions import heldout_sample
-from training.reward_model import DEFAULT_CHECKPOINT as DEFAULT_RM
-from training.reward_model import RewardModel
 
 
 def main() -> None:

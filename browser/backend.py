@@ -14,7 +14,8 @@ class Backend(Protocol):
     ``search`` returns at most ``limit`` results, best first, and an empty list when
     nothing matches (never raises for an unmatched query). ``open`` returns the page at
     ``url`` and raises :class:`browser.errors.PageNotFound` when there is none; other
-    failures raise :class:`browser.errors.BackendError`.
+    failures raise :class:`browser.errors.BackendError`. ``close`` releases files and
+    connections; calling it twice is harmless.
     """
 
     name: str
@@ -22,3 +23,5 @@ class Backend(Protocol):
     def search(self, query: str, *, limit: int = 10) -> list[SearchResult]: ...
 
     def open(self, url: str) -> Document: ...
+
+    def close(self) -> None: ...

@@ -35,6 +35,13 @@ class CachingBackend:
     def open(self, url: str) -> Document:
         return self._cached(self._pages, url, lambda: self.backend.open(url))
 
+    def close(self) -> None:
+        """Forget what was cached and close the backend underneath."""
+        with self._lock:
+            self._searches.clear()
+            self._pages.clear()
+        self.backend.close()
+
     def _cached(self, store: dict[_K, _T | BackendError], key: _K, fetch: Callable[[], _T]) -> _T:
         """The remembered answer (or error) for ``key``, fetching it the first time."""
         with self._lock:

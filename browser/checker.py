@@ -28,7 +28,7 @@ def check_backend(backend: Backend, *, query: str, limit: int = 5) -> None:
     Raises:
         BackendCheckError: the first rule the backend breaks, with the offending value.
     """
-    _expect(isinstance(backend, Backend), f"{backend!r} lacks name/search/open")
+    _expect(isinstance(backend, Backend), f"{backend!r} lacks name/search/open/close")
     _expect(isinstance(backend.name, str) and backend.name != "", "backend.name must be a word")
     results = backend.search(query, limit=limit)
     _expect(isinstance(results, list), f"search returned {type(results).__name__}, not a list")

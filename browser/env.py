@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from browser.answer import cited_numbers
 from browser.backend import Backend
 from browser.commands import (
     Answer,
@@ -42,8 +43,6 @@ from browser.text import collapse_spaces, fold
 
 logger = logging.getLogger(__name__)
 
-CITATION_RE = re.compile(r"\[(\d+)\]")
-
 
 class BrowserConfig(BaseModel):
     """Budgets and page geometry of an episode."""
@@ -56,6 +55,7 @@ class BrowserConfig(BaseModel):
     width: int = Field(80, ge=20, description="columns a page is wrapped to")
     search_results: int = Field(8, ge=1, description="results shown per search")
     max_quote_chars: int = Field(1000, ge=1, description="longest quote accepted")
+    max_question_chars: int = Field(1000, ge=1, description="longest question accepted")
 
 
 class StepResult(Value):
@@ -100,10 +100,25 @@ class BrowserEnv:
     def answer(self) -> str | None:
         return self._answer
 
+    def close(self) -> None:
+        """Close the backend (files, connections); the environment is done with."""
+        self.backend.close()
+
+    def __enter__(self) -> BrowserEnv:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def reset(self, question: str) -> Observation:
         """Start an episode for ``question`` on a blank page."""
         if not question.strip():
             raise ValueError("the question is empty")
+        if len(question) > self.config.max_question_chars:
+            raise ValueError(
+                f"the question is {len(question)} characters; at most "
+                f"{self.config.max_question_chars} are read"
+            )
         self._question = collapse_spaces(question)
         self._here, self._history = None, []
         self._quotes, self._actions = [], []
@@ -247,7 +262,7 @@ class BrowserEnv:
         self._quotes.append(quote)
 
     def _check_citations(self, text: str) -> None:
-        for number in (int(n) for n in CITATION_RE.findall(text)):
+        for number in cited_numbers(text):
             if not 1 <= number <= len(self._quotes):
                 raise _ActionError(f"the answer cites [{number}] but there is no quote {number}")
 

@@ -7,6 +7,7 @@ observation carrying the error. These exceptions are for callers and backends::
     ├── BackendError          a backend could not serve a request
     │   └── PageNotFound      no page at that url
     ├── CorpusError           a corpus file or corpus source is missing or malformed
+    ├── RecordFormatError     a record file has a bad line (names file, line and field)
     └── CommandSyntaxError    a command text does not follow the grammar (also a ValueError)
 """
 
@@ -31,6 +32,10 @@ class PageNotFound(BackendError):
 
 class CorpusError(BrowserError):
     """A corpus (index file, JSONL or directory) is missing, unreadable or malformed."""
+
+
+class RecordFormatError(BrowserError, ValueError):
+    """A record file (JSONL) has a bad line; the message names the file, line and field."""
 
 
 class CommandSyntaxError(BrowserError, ValueError):

@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 WORD_RE = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’][0-9A-Za-z]+)?")
-_SPACE_RE = re.compile(r"\s+")
 _COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 # English function words plus the generic words people put in questions ("who was the first ...").
@@ -27,7 +26,7 @@ STOPWORDS = frozenset(
 
 def collapse_spaces(text: str) -> str:
     """Collapse every run of whitespace into one space and strip the ends."""
-    return _SPACE_RE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split's whitespace is re's \s, and 5x faster than sub
 
 
 def fold(text: str) -> str:
@@ -57,3 +56,42 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
+
+
+_SENTENCE_END_RE = re.compile(r"([.!?][\"”’)]?)\s+(?=[\"“(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset(
+    "St. Dr. Mr. Mrs. Ms. Jr. Sr. Op. No. Nos. vs. c. ca. e.g. i.e. U.S. approx.".split()
+)
+_LEADING_CITATIONS_RE = re.compile(r"^((?:\[\d+\]\s*)+)")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text``, split after ``.``, ``!`` or ``?`` before a capital or a digit.
+
+    The one splitter of the project (pages, quotes, answers): an initial or a common
+    abbreviation does not end a sentence ("L. L. Zamenhof", "St. Petersburg"), a closing
+    quote or bracket stays with its sentence, and citation marks written after a full stop
+    ("… in 1886. [1] Next") belong to the sentence before them.
+    """
+    pieces = _SENTENCE_END_RE.split(collapse_spaces(text))
+    # split() with one group alternates text and the end mark (and closing quote) it captured
+    merged: list[str] = []
+    for index in range(0, len(pieces), 2):
+        piece = pieces[index] + (pieces[index + 1] if index + 1 < len(pieces) else "")
+        if piece.startswith("[") and merged:
+            marks = _LEADING_CITATIONS_RE.match(piece)
+            if marks:
+                merged[-1] += " " + marks.group(1).strip()
+                piece = piece[marks.end() :].lstrip()
+        if merged and _ends_in_abbreviation(merged[-1]):
+            merged[-1] += " " + piece
+        elif piece:
+            merged.append(piece)
+    return merged
+
+
+def _ends_in_abbreviation(sentence: str) -> bool:
+    """Whether the last word is an initial ("L.") or a known abbreviation ("St.")."""
+    word = sentence[sentence.rfind(" ") + 1 :].lstrip("([\"“'")
+    initial = len(word) == 2 and word[0].isupper() and word[1] == "."
+    return initial or word in _ABBREVIATIONS

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 
+from agent.best_of_n import best_of_n
 from agent.lm_policy import LMPolicy
+from agent.reward import episode_scorer
+from agent.reward_model import RewardModel
 from browser import BrowserEnv, CorpusBackend
-from training.best_of_n import best_of_n, episode_scorer
-from training.reward_model import RewardModel
 
 QUESTIONS = ["Who painted A Sunday Afternoon on the Island of La Grande Jatte?"]
 

@@ -16,74 +16,25 @@ import json
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 from transformers import (
-    LlamaConfig,
     LlamaForCausalLM,
     PreTrainedModel,
     PreTrainedTokenizerBase,
-    PreTrainedTokenizerFast,
     Trainer,
 )
 
 from agent.episode import Episode
 from agent.lm_policy import POLICY_CONFIG
 from agent.prompt import build_prompt, completion_text
+from agent.tiny_llama import TinyLlamaConfig, train_tokenizer
 from training.bc_config import BCConfig
 from training.trainer_common import LossHistory, save_bfloat16, training_arguments
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TinyLlamaConfig:
-    """The embedded default model: small enough to clone behaviour on a CPU in under an hour."""
-
-    vocab_size: int = 8192
-    hidden_size: int = 256
-    intermediate_size: int = 704
-    layers: int = 4
-    heads: int = 4
-    max_positions: int = 1024
-
-    def llama(self, tokenizer: PreTrainedTokenizerBase) -> LlamaConfig:
-        return LlamaConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=self.hidden_size,
-            intermediate_size=self.intermediate_size,
-            num_hidden_layers=self.layers,
-            num_attention_heads=self.heads,
-            num_key_value_heads=self.heads,
-            max_position_embeddings=self.max_positions,
-            tie_word_embeddings=True,
-            bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-
-
-def train_tokenizer(texts: Iterable[str], *, vocab_size: int) -> PreTrainedTokenizerFast:
-    """A byte-level BPE tokenizer trained on ``texts`` (the ``tokenizers`` library)."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    special = ["<pad>", "<s>", "</s>"]
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=special,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(texts, trainer=trainer)
-    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
-        tokenizer_object=tokenizer, pad_token="<pad>", bos_token="<s>", eos_token="</s>"
-    )
 
 
 def examples_from_episodes(
@@ -128,10 +79,11 @@ class TargetOnlyTrainer(Trainer):
     Prompt tokens carry no loss, yet a causal LM's forward projects every position onto the
     vocabulary: for the small default model that projection is about 40% of the compute.
     Here the base model runs on the whole sequence and the output layer only on the positions
-    whose next token is a target; the loss is the same token-mean cross-entropy.
+    whose next token is a target. The loss is the sum of the targets' cross-entropy over
+    ``num_items_in_batch`` (the targets of every micro-batch of the optimiser step), as the
+    Trainer's own causal-LM loss is, so gradient accumulation gives the same loss and
+    gradient as one large batch; without that count it is the micro-batch's token mean.
     """
-
-    loss_is_scaled_for_ga = False  # a per-batch mean: the Trainer divides by accumulation
 
     def compute_loss(
         self,
@@ -145,7 +97,15 @@ class TargetOnlyTrainer(Trainer):
         targets = labels[:, 1:]  # the token each position predicts
         keep = targets != -100  # (B, T-1)
         logits = model.get_output_embeddings()(hidden[:, :-1][keep])  # (N, V)
-        loss = torch.nn.functional.cross_entropy(logits.float(), targets[keep])
+        if num_items_in_batch is None:
+            loss = torch.nn.functional.cross_entropy(logits.float(), targets[keep])
+        else:
+            losses = torch.nn.functional.cross_entropy(
+                logits.float(), targets[keep], reduction="none"
+            )  # (N,)
+            loss = losses.sum() / num_items_in_batch
+            if self.args.average_tokens_across_devices:
+                loss = loss * self.accelerator.num_processes  # the count spans every device
         return (loss, logits) if return_outputs else loss
 
 
@@ -203,13 +163,15 @@ def train_bc(
     if config.warmup_lm_epochs > 0:
         whole = [{**e, "labels": list(e["input_ids"])} for e in examples]  # every token a target
         out = config.out / "lm-warmup"
-        warmup = replace(config, epochs=config.warmup_lm_epochs, max_steps=-1, out=out)
+        warmup = config.model_copy(
+            update={"epochs": config.warmup_lm_epochs, "max_steps": -1, "out": out}
+        )
         fit(model, tokenizer, whole, warmup)
     summary, history = fit(model, tokenizer, examples, config)
     save_policy(model, tokenizer, config.out, with_grammar=config.grammar, copy_bias=config.bias)
     plot_loss(history, config.out / "loss.png")
     (config.out / "train_summary.json").write_text(
-        json.dumps({"config": {k: str(v) for k, v in asdict(config).items()}, **summary}, indent=2)
+        json.dumps({"config": config.model_dump(mode="json"), **summary}, indent=2)
     )
     return summary
 

@@ -2,62 +2,33 @@
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, field
-from pathlib import Path
+from pydantic import Field
 
-from training.config_cli import (
-    add_dataclass_arguments,
-    check_run_settings,
-    dataclass_from_arguments,
-)
+from training.run_config import RunConfig
 
 DEFAULT_COPY_BIAS = 12.0
 """The from-scratch model's copy prior: it chooses where copies start, the prior continues them."""
 
 
-@dataclass
-class BCConfig:
-    """Settings of a behaviour-cloning run (each field's ``help`` is its CLI text)."""
+class BCConfig(RunConfig):
+    """Settings of a behaviour-cloning run (each field's description is its CLI help)."""
 
-    out: Path = field(metadata={"help": "directory for checkpoints and the final model"})
-    model: str | None = field(
-        default=None,
-        metadata={
-            "help": "a local path or hub id of a causal LM; none: a small Llama from scratch"
-        },
+    model: str | None = Field(
+        None, description="a local path or hub id of a causal LM; none: a small Llama from scratch"
     )
-    epochs: float = field(default=1.0, metadata={"help": "passes over the demonstrations"})
-    learning_rate: float = field(default=1e-3, metadata={"help": "peak learning rate"})
-    batch_size: int = field(default=8, metadata={"help": "examples per device per step"})
-    grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
-    max_length: int = field(default=1024, metadata={"help": "longer examples are dropped"})
-    warmup_lm_epochs: float = field(
-        default=0.0,
-        metadata={"help": "epochs of plain language modelling on whole examples before cloning"},
+    learning_rate: float = Field(1e-3, gt=0, description="peak learning rate")
+    max_length: int = Field(1024, ge=16, description="longer examples are dropped")
+    warmup_lm_epochs: float = Field(
+        0.0, ge=0, description="epochs of plain language modelling on whole examples first"
     )
-    with_grammar: bool | None = field(
-        default=None,
-        metadata={"help": "prepend the command reference to prompts (default: only with --model)"},
+    with_grammar: bool | None = Field(
+        None, description="prepend the command reference to prompts (default: only with --model)"
     )
-    copy_bias: float | None = field(
-        default=None,
-        metadata={
-            "help": "the saved policy's copy prior while it writes search/find/answer "
-            f"arguments (agent/copy_bias.py; default {DEFAULT_COPY_BIAS} from scratch, 0 with "
-            "--model)"
-        },
+    copy_bias: float | None = Field(
+        None,
+        description="the saved policy's copy prior while it writes search/find/answer arguments "
+        f"(agent/copy_bias.py; default {DEFAULT_COPY_BIAS} from scratch, 0 with --model)",
     )
-    bf16: bool = field(default=False, metadata={"help": "train in bfloat16 mixed precision"})
-    seed: int = field(default=0, metadata={"help": "seed of initialisation and data order"})
-    resume: bool = field(default=False, metadata={"help": "resume from the last checkpoint in out"})
-    max_steps: int = field(default=-1, metadata={"help": "stop after this many steps (-1: epochs)"})
-
-    def __post_init__(self) -> None:
-        check_run_settings(self)
-        if self.max_length < 16:
-            raise ValueError(f"max_length {self.max_length} is too short for any prompt")
-        self.out = Path(self.out)
 
     @property
     def bias(self) -> float:
@@ -68,13 +39,3 @@ class BCConfig:
     @property
     def grammar(self) -> bool:
         return self.model is not None if self.with_grammar is None else self.with_grammar
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """One ``--flag`` per :class:`BCConfig` field, its help from the field's metadata."""
-    add_dataclass_arguments(parser, BCConfig)
-
-
-def config_from_arguments(args: argparse.Namespace) -> BCConfig:
-    """The :class:`BCConfig` named by parsed arguments."""
-    return dataclass_from_arguments(args, BCConfig)

@@ -27,10 +27,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from browser.answer import CitedAnswer
 from training.comparisons import (
     Choice,
     Comparison,
-    ComparisonAnswer,
     append_comparisons,
     read_comparisons,
 )
@@ -135,13 +135,13 @@ def _ask(read: Callable[[str], str], console: Console) -> Label | Literal["skip"
         console.print(Text(f"Type one of: {KEYS_HELP}", style="yellow"))
 
 
-def _answer_text(answer: ComparisonAnswer) -> Text:
+def _answer_text(answer: CitedAnswer) -> Text:
     if not answer.text.strip():
         return Text("(no answer)", style="italic dim")
     return Text(answer.text)
 
 
-def _quotes_text(answer: ComparisonAnswer) -> Text:
+def _quotes_text(answer: CitedAnswer) -> Text:
     if not answer.quotes:
         return Text("(no quotes)", style="italic dim")
     text = Text()

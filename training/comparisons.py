@@ -20,9 +20,7 @@ also reads the released WebGPT comparisons (``openai/webgpt_comparisons``: ``que
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -31,13 +29,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from agent.episode import Episode
-from browser.models import Quote, Value
+from agent.reward import QuestionAnswer
+from browser.answer import CitedAnswer
+from browser.models import Quote
+from browser.records import append_records, json_lines, parse_json, read_records, validate
 
 FORMAT_VERSION = 1
 WEBGPT_RELEASE_JUDGE = "human:webgpt-release"
@@ -50,26 +50,6 @@ class ComparisonFormatError(ValueError):
     """A comparisons file has a bad record; the message names the file, line and field."""
 
 
-class ComparisonAnswer(Value):
-    """One side of a comparison: the answer text and the quotes its ``[n]`` cite."""
-
-    text: str = Field(description="the answer; empty when the policy never answered")
-    quotes: tuple[Quote, ...] = ()
-
-
-class ScoredAnswer(Value):
-    """What the reward model reads: a question, an answer and the answer's quotes."""
-
-    question: str = Field(min_length=1)
-    answer: str
-    quotes: tuple[Quote, ...] = ()
-
-    @classmethod
-    def from_episode(cls, episode: Episode) -> ScoredAnswer:
-        """The episode's question, its answer ('' when it never answered) and its quotes."""
-        return cls(question=episode.question, answer=episode.answer or "", quotes=episode.quotes)
-
-
 class Comparison(BaseModel):
     """Two answers to one question, and the label (``preference``) when there is one."""
 
@@ -77,8 +57,8 @@ class Comparison(BaseModel):
 
     format_version: int = FORMAT_VERSION
     question: str = Field(min_length=1)
-    answer_a: ComparisonAnswer
-    answer_b: ComparisonAnswer
+    answer_a: CitedAnswer
+    answer_b: CitedAnswer
     preference: Choice | float | None = Field(
         default=None, description='"A", "B", "tie", a score in [-1, 1] (>0 favours A), or null'
     )
@@ -128,18 +108,9 @@ class Comparison(BaseModel):
         content = self.model_dump_json(include={"question", "answer_a", "answer_b"})
         return hashlib.sha1(content.encode()).hexdigest()[:16]
 
-    def scored(self) -> tuple[ScoredAnswer, ScoredAnswer]:
+    def scored(self) -> tuple[QuestionAnswer, QuestionAnswer]:
         """Both sides as reward-model inputs, A first."""
-        a, b = self.answer_a, self.answer_b
-        return (
-            ScoredAnswer(question=self.question, answer=a.text, quotes=a.quotes),
-            ScoredAnswer(question=self.question, answer=b.text, quotes=b.quotes),
-        )
-
-
-def answer_from_episode(episode: Episode) -> ComparisonAnswer:
-    """The episode's answer ('' when the budget ran out first) with all its quotes."""
-    return ComparisonAnswer(text=episode.answer or "", quotes=episode.quotes)
+        return (self.question, self.answer_a), (self.question, self.answer_b)
 
 
 def comparison_from_episodes(
@@ -159,32 +130,23 @@ def comparison_from_episodes(
     if a.question != b.question:
         raise ValueError(f"episodes answer different questions: {a.question!r}, {b.question!r}")
     return Comparison(
-        question=a.question, answer_a=answer_from_episode(a), answer_b=answer_from_episode(b),
+        question=a.question, answer_a=a.cited_answer, answer_b=b.cited_answer,
         preference=preference, judge=judge, labeler=labeler, ratings=ratings or {},
     )  # fmt: skip
 
 
 def append_comparisons(path: Path, comparisons: Iterable[Comparison]) -> int:
     """Append comparisons as JSON lines in one write, flushed and synced; returns the count."""
-    lines = [comparison.model_dump_json() + "\n" for comparison in comparisons]
-    if not lines:
-        return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write("".join(lines))
-        handle.flush()
-        os.fsync(handle.fileno())
-    return len(lines)
+    return append_records(path, comparisons)
 
 
-def read_comparisons(path: Path) -> Iterator[Comparison]:
+def read_comparisons(path: Path) -> list[Comparison]:
     """Comparisons of one of our JSONL files, validated.
 
     Raises:
         ComparisonFormatError: naming the file, line and field of the first bad record.
     """
-    for where, record in _records(path):
-        yield _validated(where, record)
+    return read_records(path, Comparison, error=ComparisonFormatError)
 
 
 def load_comparisons(path: Path) -> list[Comparison]:
@@ -241,33 +203,18 @@ def _records(path: Path) -> Iterator[tuple[str, Any]]:
         head = handle.read(1)
         while head.isspace():
             head = handle.read(1)
-        handle.seek(0)
-        if head == "[":
-            try:
-                records = json.load(handle)
-            except json.JSONDecodeError as exc:
-                where = f"{path}:{exc.lineno}"
-                raise ComparisonFormatError(f"{where}: not valid JSON ({exc.msg})") from None
-            for number, record in enumerate(records, 1):
-                yield f"{path}: record {number}", record
-            return
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                yield f"{path}:{number}", json.loads(line)
-            except json.JSONDecodeError as exc:
-                message = f"{path}:{number}: not valid JSON ({exc.msg})"
-                raise ComparisonFormatError(message) from None
+    if head == "[":
+        text = path.read_text(encoding="utf-8")
+        records = parse_json(text, str(path), error=ComparisonFormatError, document=True)
+        for number, record in enumerate(records, 1):
+            yield f"{path}: record {number}", record
+        return
+    for number, record in json_lines(path, error=ComparisonFormatError):
+        yield f"{path}:{number}", record
 
 
 def _validated(where: str, record: Any) -> Comparison:
-    try:
-        return Comparison.model_validate(record)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(record)"
-        raise ComparisonFormatError(f"{where}: field {field!r}: {first['msg']}") from None
+    return validate(Comparison, record, where, error=ComparisonFormatError)
 
 
 def _from_webgpt(where: str, record: Any) -> Comparison:
@@ -285,7 +232,7 @@ def _from_webgpt(where: str, record: Any) -> Comparison:
     if not math.isclose(score_0, -score_1, abs_tol=1e-6):
         raise bad("score_1", f"{score_1!r} is not -score_0 ({score_0!r})")
     sides = [
-        ComparisonAnswer(text=_webgpt_answer(record, n, bad), quotes=_webgpt_quotes(record, n, bad))
+        CitedAnswer(text=_webgpt_answer(record, n, bad), quotes=_webgpt_quotes(record, n, bad))
         for n in (0, 1)
     ]
     return Comparison(question=question, answer_a=sides[0], answer_b=sides[1],

@@ -8,7 +8,6 @@ interrupted run resumes where it stopped.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,11 +15,38 @@ from pathlib import Path
 from agent.episode import append_episode, read_episodes
 from agent.loop import run_episode
 from agent.policy import Policy
+from agent.prompt import build_prompt, completion_text
 from browser.env import BrowserEnv
+from browser.models import Value
+from browser.records import DoneSet, write_records
 from training.metrics import contains_answer
 from training.questions import GeneratedQuestion
 
 logger = logging.getLogger(__name__)
+
+
+class PromptCompletion(Value):
+    """One behaviour-cloning example in TRL's prompt-completion format."""
+
+    prompt: str
+    completion: str
+
+
+def export_prompt_completions(
+    episode_files: Sequence[Path], out: Path, *, with_grammar: bool
+) -> int:
+    """Every step of the episodes as a ``{prompt, completion}`` line of ``out`` (written
+    atomically); returns the count."""
+    examples = [
+        PromptCompletion(
+            prompt=build_prompt(step.observation, with_grammar=with_grammar),
+            completion=completion_text(step.action),
+        )
+        for path in episode_files
+        for episode in read_episodes(path)
+        for step in episode.steps
+    ]
+    return write_records(out, examples)
 
 
 def generate_demos(
@@ -37,8 +63,8 @@ def generate_demos(
     Returns: counts of questions ``done`` before, ``run`` now, ``kept`` and ``rejected``.
     """
     done = {episode.question for episode in read_episodes(out)} if out.is_file() else set()
-    attempted = _attempted(out)
-    counts = {"done": len(done | attempted), "run": 0, "kept": 0, "rejected": 0}
+    attempted = DoneSet(out.with_name(out.name + ".rejected"))
+    counts = {"done": len(done) + len(attempted), "run": 0, "kept": 0, "rejected": 0}
     for number, question in enumerate(questions, 1):
         if question.question in done or question.question in attempted:
             continue
@@ -50,24 +76,8 @@ def generate_demos(
             counts["kept"] += 1
         else:
             counts["rejected"] += 1
-            _mark_attempted(out, question.question)
+            attempted.add(question.question)
         if on_progress is not None:
             on_progress(number, len(questions))
     return counts
 
-
-def _attempts_file(out: Path) -> Path:
-    return out.with_name(out.name + ".rejected")
-
-
-def _attempted(out: Path) -> set[str]:
-    path = _attempts_file(out)
-    if not path.is_file():
-        return set()
-    with path.open(encoding="utf-8") as handle:
-        return {json.loads(line) for line in handle if line.strip()}
-
-
-def _mark_attempted(out: Path, question: str) -> None:
-    with _attempts_file(out).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(question) + "\n")

@@ -15,21 +15,18 @@ An abstention ("I could not find…") is judged like any other answer without th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.episode import Episode
-from browser.env import CITATION_RE
-from browser.models import Quote
+from browser.answer import CitedAnswer, strip_citations
 from browser.text import content_words, stem
 from training.comparisons import Choice
 from training.metrics import contains_answer
 
 JUDGE_NAME = "judge:reference-v1"
 TIE_EPSILON = 0.25
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 
 
 class GoldQuestion(Protocol):
@@ -61,43 +58,36 @@ class Judgement:
     criteria: dict[str, float] = field(default_factory=dict)
 
 
-def cited_quotes(answer: str, quotes: Sequence[Quote]) -> list[Quote]:
-    """The quotes the answer cites as ``[n]`` (numbered from 1), in order of first citation."""
-    ids = dict.fromkeys(int(n) for n in CITATION_RE.findall(answer))
-    return [quotes[n - 1] for n in ids if 1 <= n <= len(quotes)]
-
-
-def gold_in_answer(answer: str, golds: Sequence[str]) -> float:
+def gold_in_answer(answer: CitedAnswer, golds: Sequence[str]) -> float:
     """1 when the answer contains a gold answer as whole normalised words, else 0."""
-    return float(contains_answer(answer, golds))
+    return float(contains_answer(answer.text, golds))
 
 
-def gold_in_cited_quote(answer: str, quotes: Sequence[Quote], golds: Sequence[str]) -> float:
+def gold_in_cited_quote(answer: CitedAnswer, golds: Sequence[str]) -> float:
     """1 when a quote the answer cites contains a gold answer, else 0."""
-    return float(any(contains_answer(q.text, golds) for q in cited_quotes(answer, quotes)))
+    return float(any(contains_answer(q.text, golds) for q in answer.cited_quotes))
 
 
-def faithfulness(answer: str, quotes: Sequence[Quote]) -> float:
+def faithfulness(answer: CitedAnswer) -> float:
     """How much of the answer its cited quotes support: for each sentence, the share of its
     content words (stemmed) found in the best cited quote, averaged over sentences."""
-    cited = [{stem(w) for w in content_words(q.text)} for q in cited_quotes(answer, quotes)]
-    sentences = [s for s in _SENTENCE_END_RE.split(CITATION_RE.sub("", answer)) if s.strip()]
+    cited = [{stem(w) for w in content_words(q.text)} for q in answer.cited_quotes]
     shares = []
-    for sentence in sentences:
-        stems = {stem(w) for w in content_words(sentence)}
+    for sentence in answer.sentences():
+        stems = {stem(w) for w in content_words(strip_citations(sentence))}
         if stems:
             shares.append(max((len(stems & quote) / len(stems) for quote in cited), default=0.0))
     return sum(shares) / len(shares) if shares else 0.0
 
 
-def has_citation(answer: str, quotes: Sequence[Quote]) -> float:
+def has_citation(answer: CitedAnswer) -> float:
     """1 when the answer cites at least one of its quotes, else 0."""
-    return float(bool(cited_quotes(answer, quotes)))
+    return float(bool(answer.cited_ids))
 
 
-def length_penalty(answer: str, *, max_words: int = 60) -> float:
+def length_penalty(answer: CitedAnswer, *, max_words: int = 60) -> float:
     """1 for an empty answer; 0 up to ``max_words`` words, rising to 1 at three times that."""
-    count = len(CITATION_RE.sub("", answer).split())
+    count = len(answer.plain_text.split())
     if count == 0:
         return 1.0
     return min(1.0, max(0.0, (count - max_words) / (2 * max_words)))
@@ -121,15 +111,15 @@ class ReferenceJudge:
         return JUDGE_NAME
 
     def __call__(self, question: GoldQuestion, episode: Episode) -> Judgement:
-        return self.judge_answer(question.answers, episode.answer or "", episode.quotes)
+        return self.judge_answer(question.answers, episode.cited_answer)
 
-    def judge_answer(self, golds: Sequence[str], answer: str, quotes: Sequence[Quote]) -> Judgement:
+    def judge_answer(self, golds: Sequence[str], answer: CitedAnswer) -> Judgement:
         """Judge an answer and its quotes directly (no episode needed)."""
         criteria = {
             "gold_in_answer": gold_in_answer(answer, golds),
-            "gold_in_cited_quote": gold_in_cited_quote(answer, quotes, golds),
-            "faithfulness": faithfulness(answer, quotes),
-            "has_citation": has_citation(answer, quotes),
+            "gold_in_cited_quote": gold_in_cited_quote(answer, golds),
+            "faithfulness": faithfulness(answer),
+            "has_citation": has_citation(answer),
             "length_penalty": length_penalty(answer, max_words=self.max_words),
         }
         w = self.weights

@@ -10,16 +10,17 @@ so held-out questions never come from an article that training saw.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from browser.corpus_sources import CorpusEntry
+from browser.records import read_records, write_records
+from browser.text import split_sentences
 
 Split = Literal["train", "heldout"]
 HELDOUT_PERCENT = 10
@@ -45,7 +46,6 @@ def article_split(title: str) -> Split:
     return "heldout" if bucket < HELDOUT_PERCENT else "train"
 
 
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 _NAME = r"(?:[A-Z][\w'’.-]+(?:\s+(?:de|van|von|da|di|del|la|le|of|the|and)?\s*[A-Z][\w'’.-]+){0,4})"
 _BY_RE = re.compile(rf"^(?:\d{{4}}\s+)?(?P<noun>[A-Za-z -]+?) by (?P<who>{_NAME})$")
 _YEAR_NOUN_RE = re.compile(r"^(?P<year>1\d{3}|20\d{2})\s+(?P<noun>[a-z][a-z -]+?)(?: by .*)?$")
@@ -177,7 +177,7 @@ def generate_questions(
     rng = random.Random(seed)
     for page in pages:
         split = article_split(page.title)
-        sentences = _SENTENCE_RE.split(page.text)
+        sentences = split_sentences(page.text)
         for maker in _DESCRIPTION_MAKERS:
             made = maker(page, page.description, rng)
             support = next((s for s in sentences if made and made[1] in s), None)
@@ -203,32 +203,12 @@ def _question(
 
 def write_questions(path: Path, questions: Iterable[GeneratedQuestion]) -> int:
     """Write questions as JSONL atomically (a temporary file renamed into place)."""
-    partial = path.with_name(f".{path.name}.partial")
-    count = 0
-    with partial.open("w", encoding="utf-8") as handle:
-        for question in questions:
-            handle.write(question.model_dump_json() + "\n")
-            count += 1
-    partial.replace(path)
-    return count
+    return write_records(path, questions)
 
 
 def read_questions(path: Path) -> list[GeneratedQuestion]:
     """Questions of a JSONL file; a bad line raises ValueError naming file, line and field."""
-    questions = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                questions.append(GeneratedQuestion.model_validate(json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(p) for p in first["loc"])
-                raise ValueError(f"{path}:{number}: field {field!r}: {first['msg']}") from None
-    return questions
+    return read_records(path, GeneratedQuestion)
 
 
 def heldout_sample(

@@ -19,7 +19,6 @@ interrupted run resumes where it stopped.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -30,10 +29,10 @@ from agent.episode import Episode
 from agent.loop import run_episode
 from agent.policy import Policy
 from browser.env import BrowserEnv
+from browser.records import DoneSet
 from browser.text import collapse_spaces
 from training.comparisons import (
     Comparison,
-    answer_from_episode,
     append_comparisons,
     read_comparisons,
 )
@@ -100,10 +99,11 @@ def synthesize_comparisons(
     """
     if n_samples < 2:
         raise ValueError(f"n_samples {n_samples!r} must be at least 2 to make a pair")
-    done = _done_questions(out_path)
+    done = {c.question for c in read_comparisons(out_path)} if out_path.is_file() else set()
+    no_pairs = DoneSet(out_path.with_name(out_path.name + ".nopairs"))
     counts = dict.fromkeys(("skipped", "run", "preferred", "ties", "dropped_ties", "duplicates"), 0)
     for number, question in enumerate(questions, 1):
-        if question.question in done:
+        if question.question in done or question.question in no_pairs:
             counts["skipped"] += 1
         else:
             episodes = sample_episodes(question.question, n_samples)
@@ -117,8 +117,7 @@ def synthesize_comparisons(
             counts["preferred"] += sum(p.preference != "tie" for p in kept)
             counts["dropped_ties"] += len(pairs) - len(kept)
             if append_comparisons(out_path, kept) == 0:
-                _mark_no_pairs(out_path, question.question)
-            done.add(question.question)
+                no_pairs.add(question.question)
         if on_progress is not None:
             on_progress(number, len(questions))
     return counts
@@ -145,8 +144,8 @@ def pair_comparisons(
         comparisons.append(
             Comparison(
                 question=question.question,
-                answer_a=answer_from_episode(episodes[i]),
-                answer_b=answer_from_episode(episodes[j]),
+                answer_a=episodes[i].cited_answer,
+                answer_b=episodes[j].cited_answer,
                 preference=judge_pair(a, b, epsilon=epsilon),
                 ratings=ratings,
                 judge=judge.name,
@@ -163,24 +162,6 @@ def _distinct(question: str, episodes: Sequence[Episode]) -> list[Episode]:
             raise ValueError(
                 f"the sampler returned an episode of {episode.question!r} for {question!r}"
             )
-        seen.setdefault(answer_from_episode(episode).model_dump_json(), episode)
+        seen.setdefault(episode.cited_answer.model_dump_json(), episode)
     return list(seen.values())
 
-
-def _no_pairs_file(out: Path) -> Path:
-    return out.with_name(out.name + ".nopairs")
-
-
-def _done_questions(out: Path) -> set[str]:
-    done = {c.question for c in read_comparisons(out)} if out.is_file() else set()
-    sidecar = _no_pairs_file(out)
-    if sidecar.is_file():
-        with sidecar.open(encoding="utf-8") as handle:
-            done |= {json.loads(line) for line in handle if line.strip()}
-    return done
-
-
-def _mark_no_pairs(out: Path, question: str) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with _no_pairs_file(out).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(question) + "\n")

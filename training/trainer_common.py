@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from transformers import (
@@ -13,18 +13,7 @@ from transformers import (
     TrainingArguments,
 )
 
-
-class RunSettings(Protocol):
-    """The fields of BCConfig and RMConfig that the Trainer's arguments come from."""
-
-    out: Any
-    epochs: float
-    max_steps: int
-    batch_size: int
-    grad_accum: int
-    learning_rate: float
-    bf16: bool
-    seed: int
+from training.run_config import RunConfig
 
 
 class LossHistory(TrainerCallback):
@@ -40,7 +29,7 @@ class LossHistory(TrainerCallback):
             self.points.append((state.global_step, float(logs["loss"])))
 
 
-def training_arguments(config: RunSettings, **overrides: Any) -> TrainingArguments:
+def training_arguments(config: RunConfig, **overrides: Any) -> TrainingArguments:
     """Trainer arguments from a run config: checkpoints in ``out/checkpoints`` every 200
     steps, a log line every 10 steps (fewer for short runs), no external reporting."""
     settings: dict[str, Any] = {

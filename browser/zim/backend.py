@@ -30,7 +30,7 @@ from libzim.suggestion import SuggestionSearcher
 
 from browser.errors import BackendError, CorpusError, PageNotFound
 from browser.models import Document, SearchResult
-from browser.text import STOPWORDS, collapse_spaces
+from browser.text import STOPWORDS, collapse_spaces, split_sentences
 from browser.zim.extract import ExtractedPage, Resolver, extract_page
 from browser.zim.urls import UrlScheme, url_scheme
 
@@ -43,7 +43,6 @@ LEAD_WORDS = 12  # a snippet without query words shows the lead sentences up to 
 _PAGE_MIMETYPES = ("text/html", "text/plain")
 _WEB_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "javascript", "data", "tel", "geo"})
 _QUERY_WORD_RE = re.compile(r"\w+")
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
 
 Finder = Callable[[str, int], tuple[list[str], int]]  # (query, depth) -> (paths, matches)
 
@@ -133,6 +132,8 @@ class ZimBackend:
 
     def _ranked_paths(self, terms: list[str], count: int) -> list[str]:
         searcher, suggester = self._searcher, self._suggester
+        if suggester is None:
+            raise BackendError(f"{self.path}: the archive is closed")
 
         def find(query: str, depth: int) -> tuple[list[str], int]:
             if searcher is not None:
@@ -170,6 +171,12 @@ class ZimBackend:
         item = self._page_item(target)
         return None if item is None else self.urls.url(item.path)
 
+    def close(self) -> None:
+        """Drop the searchers and the archive (libzim closes the file when they go)."""
+        with self._lock:
+            self._searcher = None
+            self._suggester = None
+
     def __repr__(self) -> str:
         return f"ZimBackend({str(self.path)!r})"
 
@@ -181,7 +188,7 @@ def snippet(text: str, terms: Sequence[str]) -> str:
     Only lines of five words or more are read: headings and menu entries are not prose.
     """
     lines = [line for line in text.split("\n") if len(line.split()) >= 5] or [text]
-    sentences = [s for line in lines for s in _SENTENCE_RE.split(line) if s.strip()]
+    sentences = [s for line in lines for s in split_sentences(line)]
     wanted = {term for term in terms if term not in STOPWORDS} or set(terms)
     best, best_hits = "", 0
     for sentence in sentences:

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from agent.chat_policy import SYSTEM_PROMPT, ChatPolicy
-from agent.cli import main
 from agent.errors import ChatEndpointError
 from agent.loop import run_episode
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
+from cli.main import main
 
 
 class FakeChatServer(ThreadingHTTPServer):
@@ -114,3 +114,17 @@ def test_cli_ask_with_a_chat_policy(
     assert result["answer"] == "Dots [1]." and len(result["references"]) == 1
     assert main(["ask", "--policy", "chat", "q"]) == 2
     assert "needs --chat-url and --chat-model" in capsys.readouterr().err
+
+
+def test_best_of_n_chat_samples_each_get_their_own_seed(
+    server: FakeChatServer, tiny_corpus: CorpusBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["ask", "--json", "--corpus", str(tiny_corpus.path), "--policy", "chat",
+            "--chat-url", server.url, "--chat-model", "m", "--best-of", "4",
+            "what is dots"]  # fmt: skip
+    assert main(argv) == 0
+    assert len(json.loads(capsys.readouterr().out)["best_of"]) == 4
+    seeds = [body["seed"] for _, body in server.requests]
+    assert len(seeds) == 4 and len(set(seeds)) == 4  # one request per sample, four streams
+    assert main(argv) == 0  # the same run seed draws the same four seeds again
+    assert [body["seed"] for _, body in server.requests[4:]] == seeds

@@ -19,7 +19,7 @@ from agent.decoding import (
     _RoomyLayer,
     generate_replies,
 )
-from training.bc import TinyLlamaConfig, train_tokenizer
+from agent.tiny_llama import TinyLlamaConfig, train_tokenizer
 
 MICRO = TinyLlamaConfig(vocab_size=300, hidden_size=64, intermediate_size=128, layers=2, heads=2)
 PROMPTS = ["Question: who painted the Mona Lisa?", "L1: The Mona Lisa was painted by him.",

@@ -22,6 +22,10 @@ class ScriptedPolicy:
     def __init__(self, commands: list[str]) -> None:
         self.commands = commands
         self.seen: list[Observation] = []
+        self.seeds: list[int] = []
+
+    def reset(self, *, seed: int = 0) -> None:
+        self.seeds.append(seed)
 
     def act(self, observation: Observation) -> str:
         self.seen.append(observation)
@@ -85,6 +89,9 @@ class RecordingBatchPolicy:
         self.teachers: dict[str, TeacherPolicy] = {}
         self.batches: list[int] = []
 
+    def reset(self, *, seed: int = 0) -> None:
+        self.teachers = {}
+
     def act_batch(self, observations: list[Observation]) -> list[str]:
         self.batches.append(len(observations))
         return [self._teacher(i).act(o) for i, o in enumerate(observations)]
@@ -113,6 +120,9 @@ class AnswerOrWander:
         self.answering = answering
         self.roles: list[bool] | None = None  # per active episode: does it answer now?
         self.batches: list[int] = []
+
+    def reset(self, *, seed: int = 0) -> None:
+        self.roles = None
 
     def act_batch(self, observations: list[Observation]) -> list[str]:
         self.batches.append(len(observations))
@@ -145,3 +155,20 @@ def test_without_patience_every_episode_runs_to_its_end(tiny_corpus: CorpusBacke
     assert [len(e.steps) for e in alone] == [6]  # no episode ended before it: nothing to wait on
     with pytest.raises(ValueError, match="patience must be at least 0"):
         run_episodes("who devised pointillism", AnswerOrWander(answering=1), browsers, patience=-1)
+
+
+def test_the_loop_resets_the_policy_with_a_seed_of_the_run_the_question_and_the_sample(
+    tiny_corpus: CorpusBackend,
+) -> None:
+    from agent.seeds import derive_seed
+
+    policy = ScriptedPolicy(["answer no"])
+    run_episode("who devised pointillism", policy, BrowserEnv(tiny_corpus), seed=5)
+    browsers = [BrowserEnv(tiny_corpus) for _ in range(3)]
+    run_episodes("who devised pointillism", ScriptedPolicy(["answer no"] * 3), browsers, seed=5)
+    assert policy.seeds == [derive_seed(5, "who devised pointillism", 0)]
+    again = ScriptedPolicy(["answer no"] * 3)
+    run_episodes("who devised pointillism", again, browsers, seed=5)
+    assert again.seeds == [derive_seed(5, "who devised pointillism", i) for i in range(3)]
+    assert len(set(again.seeds)) == 3
+    assert 0 <= derive_seed(5, "q", 0) < 2**63 and derive_seed(5, "q", 0) != derive_seed(5, "q", 1)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
 from browser.commands import (
@@ -7,6 +9,7 @@ from browser.commands import (
     Answer,
     Back,
     Click,
+    Command,
     Find,
     QuoteLines,
     QuoteText,
@@ -75,11 +78,16 @@ def test_malformed_commands_name_the_problem(text: str, message: str) -> None:
         parse_command(text)
 
 
-def test_grammar_help_documents_every_command_with_an_example_that_parses() -> None:
+def test_the_table_and_the_parser_agree_in_both_directions() -> None:
+    """Every row's example parses to that row's command and renders back to itself; every
+    command the parser can return has a row, and the help shows every row."""
     help_text = grammar_help()
     for spec in COMMANDS:
-        assert spec.syntax in help_text
-        parse_command(spec.example)
+        assert spec.grammar.syntax in help_text and spec.grammar.help in help_text
+        command = parse_command(spec.grammar.example)
+        assert type(command) is spec and format_command(command) == spec.grammar.example
+    assert set(get_args(get_args(Command)[0])) == set(COMMANDS)
+    assert help_text.count("\n") == len(COMMANDS)
 
 
 def test_is_command_says_whether_text_parses() -> None:

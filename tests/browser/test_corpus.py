@@ -133,3 +133,4 @@ def test_unknown_input_kinds_are_refused(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a,b\n")
     with pytest.raises(CorpusError, match=r"expected a \.jsonl file"):
         list(read_inputs([tmp_path / "data.csv"]))
+

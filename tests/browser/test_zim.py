@@ -346,7 +346,7 @@ def test_extraction_keeps_link_spans_exact_across_whitespace() -> None:
 
 
 def test_cli_answers_from_a_zim_archive(zim_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from agent.cli import main
+    from cli.main import main
 
     assert (
         main(

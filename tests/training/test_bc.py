@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -10,10 +11,12 @@ import torch
 from agent.lm_policy import LMPolicy
 from agent.loop import run_episode
 from agent.teacher import TeacherPolicy
+from agent.tiny_llama import TinyLlamaConfig
 from browser.corpus import CorpusBackend
 from browser.env import BrowserConfig, BrowserEnv
 from training.bc import (
-    TinyLlamaConfig,
+    PadCollator,
+    TargetOnlyTrainer,
     examples_from_episodes,
     fit,
     load_model_and_tokenizer,
@@ -21,6 +24,7 @@ from training.bc import (
     train_bc,
 )
 from training.bc_config import BCConfig
+from training.trainer_common import training_arguments
 
 MICRO = TinyLlamaConfig(vocab_size=600, hidden_size=64, intermediate_size=128, layers=2, heads=2)
 QUESTIONS = ["who devised pointillism", "when was la grande jatte painted",
@@ -133,3 +137,34 @@ def test_each_retry_of_an_unparsable_reply_is_a_fresh_draw(
     policy.act(BrowserEnv(tiny_corpus).reset("who devised pointillism"))
     assert len(replies) == 3  # an untrained model: the first reply and both retries fail
     assert replies[1] != replies[2]
+
+
+def test_gradient_accumulation_gives_the_gradient_of_one_large_batch(
+    demos: list, tmp_path: Path  # type: ignore[type-arg]
+) -> None:
+    """The loss is summed over target tokens and divided by the targets of the whole
+    optimiser step, so two micro-batches of 2 give the gradient of one batch of 4, even
+    when the examples have different numbers of target tokens."""
+    pairs = examples_from_episodes(demos, with_grammar=False)
+    config = BCConfig(out=tmp_path)
+    model, tokenizer = load_model_and_tokenizer(config, [t for p in pairs for t in p], tiny=MICRO)
+    examples = tokenize_examples(pairs, tokenizer, max_length=1024)[:4]
+    targets = [sum(label != -100 for label in e["labels"][1:]) for e in examples]
+    assert len(set(targets)) > 1  # uneven, or a per-batch mean would agree by accident
+    collate = PadCollator(tokenizer.pad_token_id)
+
+    def gradient(micro_batches: list[list[dict[str, list[int]]]], accumulation: int) -> Any:
+        settings = BCConfig(out=tmp_path, batch_size=len(micro_batches[0]), grad_accum=accumulation)
+        trainer = TargetOnlyTrainer(model=model, args=training_arguments(settings),
+                                    data_collator=collate)  # fmt: skip
+        model.zero_grad()
+        batches = [collate(batch) for batch in micro_batches]
+        count = trainer._get_num_items_in_batch(batches, torch.device("cpu"))
+        assert int(count) == sum(targets)
+        for batch in batches:
+            trainer.training_step(model, batch, count)
+        return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
+
+    whole = gradient([examples], 1)
+    accumulated = gradient([examples[:2], examples[2:]], 2)
+    assert torch.allclose(whole, accumulated, atol=1e-6)

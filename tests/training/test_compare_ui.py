@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from browser.answer import CitedAnswer
 from browser.models import Quote
 from training.compare_ui import PROMPT, parse_label, run_compare_session
-from training.comparisons import Comparison, ComparisonAnswer, append_comparisons, read_comparisons
+from training.comparisons import Comparison, append_comparisons, read_comparisons
 
 QUOTE = Quote(
     title="Pointillism [dots]",
@@ -24,8 +25,8 @@ QUOTE = Quote(
 def unlabelled(n: int) -> Comparison:
     return Comparison(
         question=f"question number {n}?",
-        answer_a=ComparisonAnswer(text=f"Georges Seurat [1] ({n}).", quotes=(QUOTE,)),
-        answer_b=ComparisonAnswer(text=""),
+        answer_a=CitedAnswer(text=f"Georges Seurat [1] ({n}).", quotes=(QUOTE,)),
+        answer_b=CitedAnswer(text=""),
     )
 
 

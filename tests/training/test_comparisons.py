@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from agent.episode import Episode
+from browser.answer import CitedAnswer
 from browser.models import Quote
 from training.comparisons import (
     Comparison,
-    ComparisonAnswer,
     ComparisonFormatError,
-    ScoredAnswer,
     append_comparisons,
     comparison_from_episodes,
     load_comparisons,
@@ -75,10 +74,10 @@ def test_preferences_map_to_webgpt_scores_and_targets() -> None:
     ]
     assert pair("A").key == pair("B").key == pair(None).key  # the label is not part of the pair
     a, b = pair().scored()
-    assert a == ScoredAnswer(
-        question="who devised pointillism", answer="Georges Seurat [1].", quotes=(SEURAT,)
+    assert a == (
+        "who devised pointillism", CitedAnswer(text="Georges Seurat [1].", quotes=(SEURAT,))
     )
-    assert b.quotes == ()
+    assert b[1].quotes == ()
 
 
 def test_bad_values_are_rejected() -> None:
@@ -138,7 +137,7 @@ def test_released_webgpt_comparisons_map_to_our_format(tmp_path: Path) -> None:
         title="Sky (en.wikipedia.org)", url="", text="Rayleigh scattering makes the sky blue."
     )
     assert first.answer_a.quotes[1].text == "…"  # kept, so [2] still points at it
-    assert first.answer_b == ComparisonAnswer(text="It reflects the sea.")
+    assert first.answer_b == CitedAnswer(text="It reflects the sea.")
     lines = tmp_path / "webgpt.jsonl"
     lines.write_text(json.dumps(webgpt_record()) + "\n")
     assert load_comparisons(lines) == [first]  # the layout is detected
@@ -170,13 +169,11 @@ def test_comparison_from_two_episodes() -> None:
     good = episode("who devised pointillism", "Georges Seurat [1].", (SEURAT,))
     empty = episode("who devised pointillism", None)
     comparison = comparison_from_episodes(good, empty, preference="A", judge="judge:test")
-    assert comparison.answer_a == ComparisonAnswer(text="Georges Seurat [1].", quotes=(SEURAT,))
-    assert comparison.answer_b == ComparisonAnswer(text="")
+    assert comparison.answer_a == CitedAnswer(text="Georges Seurat [1].", quotes=(SEURAT,))
+    assert comparison.answer_b == CitedAnswer(text="")
     assert comparison_from_episodes(good, empty).preference is None
-    assert ScoredAnswer.from_episode(good) == ScoredAnswer(
-        question="who devised pointillism", answer="Georges Seurat [1].", quotes=(SEURAT,)
-    )
-    assert ScoredAnswer.from_episode(empty).answer == ""
+    assert good.cited_answer == CitedAnswer(text="Georges Seurat [1].", quotes=(SEURAT,))
+    assert empty.cited_answer.text == ""
     with pytest.raises(ValueError, match="different questions"):
         comparison_from_episodes(good, episode("other", "x"))
 

@@ -1,23 +1,38 @@
-"""The one-command default reward model build, end to end on a few questions."""
+"""The one-command default reward model build, end to end on a few questions, in seconds."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+from agent.reward_model import default_backbone_path
 from browser.corpus import CorpusBackend
 from training.comparisons import read_comparisons
 from training.default_reward_model import build_default_reward_model
 from training.judge import JUDGE_NAME
+from training.rm_config import RMConfig
+
+
+def tiny_backbone(path: Path) -> Path:
+    tokenizer = AutoTokenizer.from_pretrained(default_backbone_path())
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, num_labels=1)  # fmt: skip
+    BertForSequenceClassification(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
 
 
 def test_the_default_build_samples_the_policy_judges_and_trains_a_reward_model(
     corpus: CorpusBackend, tmp_path: Path
 ) -> None:
     out, work = tmp_path / "rm", tmp_path / "work"
-    summary = build_default_reward_model(out, work, questions_per_split=(6, 4), max_steps=2)
-    train = list(read_comparisons(work / "comparisons-train.jsonl"))
-    held_out = list(read_comparisons(work / "comparisons-heldout.jsonl"))
+    backbone = tiny_backbone(tmp_path / "tiny")
+    config = RMConfig(out=out, model=str(backbone), max_steps=2, max_length=64, freeze_layers=-1)
+    summary = build_default_reward_model(config, work, questions_per_split=(4, 3))
+    train = read_comparisons(work / "comparisons-train.jsonl")
+    held_out = read_comparisons(work / "comparisons-heldout.jsonl")
     assert train and held_out
     assert {c.question for c in train}.isdisjoint(c.question for c in held_out)
     assert {c.judge for c in train + held_out} == {JUDGE_NAME}

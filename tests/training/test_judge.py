@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from test_comparisons import episode  # pytest puts this folder on sys.path
 
+from browser.answer import CitedAnswer
 from browser.models import Quote
 from training.judge import (
     JUDGE_NAME,
     Judgement,
     ReferenceJudge,
-    cited_quotes,
     faithfulness,
     gold_in_answer,
     gold_in_cited_quote,
@@ -28,41 +28,40 @@ DOTS = Quote(title="Pointillism", url="u1", text="Small dots of colour applied i
 GOLDS = ["Georges Seurat"]
 
 
-def test_cited_quotes_follow_the_citations() -> None:
-    assert cited_quotes("A [2] and [1], again [2], not [9].", [SEURAT, DOTS]) == [DOTS, SEURAT]
-    assert cited_quotes("no citation", [SEURAT]) == []
+def cited(text: str, *quotes: Quote) -> CitedAnswer:
+    return CitedAnswer(text=text, quotes=quotes)
 
 
 def test_gold_in_answer_matches_whole_normalised_words() -> None:
-    assert gold_in_answer("It was GEORGES  Seurat.", GOLDS) == 1.0
-    assert gold_in_answer("Georges Seurats", GOLDS) == 0.0
+    assert gold_in_answer(cited("It was GEORGES  Seurat."), GOLDS) == 1.0
+    assert gold_in_answer(cited("Georges Seurats"), GOLDS) == 0.0
 
 
 def test_gold_in_cited_quote_needs_the_quote_to_be_cited() -> None:
-    assert gold_in_cited_quote("Seurat [1].", [SEURAT], GOLDS) == 1.0
-    assert gold_in_cited_quote("Seurat.", [SEURAT], GOLDS) == 0.0
-    assert gold_in_cited_quote("Dots [1].", [DOTS], GOLDS) == 0.0
+    assert gold_in_cited_quote(cited("Seurat [1].", SEURAT), GOLDS) == 1.0
+    assert gold_in_cited_quote(cited("Seurat.", SEURAT), GOLDS) == 0.0
+    assert gold_in_cited_quote(cited("Dots [1].", DOTS), GOLDS) == 0.0
 
 
 def test_faithfulness_is_the_share_of_answer_words_in_cited_quotes() -> None:
     copied = "The technique was developed by Georges Seurat [1]."
-    assert faithfulness(copied, [SEURAT]) == 1.0
+    assert faithfulness(cited(copied, SEURAT)) == 1.0
     half = "Developed by Georges Seurat [1]. Monet painted water lilies."
-    assert faithfulness(half, [SEURAT]) == 0.5
-    assert faithfulness(copied, []) == 0.0  # nothing cited, nothing supported
-    assert faithfulness("", [SEURAT]) == 0.0
+    assert faithfulness(cited(half, SEURAT)) == 0.5
+    assert faithfulness(cited(copied)) == 0.0  # nothing cited, nothing supported
+    assert faithfulness(cited("", SEURAT)) == 0.0
 
 
 def test_has_citation_counts_only_existing_quotes() -> None:
-    assert has_citation("x [1]", [SEURAT]) == 1.0
-    assert has_citation("x [2]", [SEURAT]) == 0.0
+    assert has_citation(cited("x [1]", SEURAT)) == 1.0
+    assert has_citation(cited("x [2]", SEURAT)) == 0.0
 
 
 def test_length_penalty_hits_empty_and_rambling_answers() -> None:
-    assert length_penalty("") == 1.0 and length_penalty("[1]") == 1.0
-    assert length_penalty("word " * 60) == 0.0
-    assert length_penalty("word " * 120, max_words=60) == 0.5
-    assert length_penalty("word " * 1000) == 1.0
+    assert length_penalty(cited("")) == 1.0 and length_penalty(cited("[1]")) == 1.0
+    assert length_penalty(cited("word " * 60)) == 0.0
+    assert length_penalty(cited("word " * 120), max_words=60) == 0.5
+    assert length_penalty(cited("word " * 1000)) == 1.0
 
 
 def test_judge_ranks_correct_cited_above_correct_above_wrong_above_empty() -> None:

@@ -26,6 +26,9 @@ class ScriptedPolicy:
     def __init__(self, name: str, commands: list[str]) -> None:
         self.name, self.commands, self.steps = name, commands, 0
 
+    def reset(self, *, seed: int = 0) -> None:
+        self.steps = 0
+
     def act(self, observation: Observation) -> str:
         self.steps += 1
         return self.commands[self.steps - 1]

@@ -11,9 +11,10 @@ Modules: ``datasets`` (loaders), ``metrics`` (EM, F1, ROUGE-L), ``citations``, `
 
 from training.evaluation.compare import CompareResult, compare_dirs, compare_runs, compare_table
 from training.evaluation.datasets import FORMATS, EvalItem, Format, detect_format, load_dataset
-from training.evaluation.report import Report, load_report, load_run, write_report
+from training.evaluation.report import Report, load_report, load_run
 from training.evaluation.runner import run_eval
 from training.evaluation.scoring import QuestionScore, RunResult, Summary
+from training.evaluation.writer import write_report
 
 __all__ = [
     "FORMATS",

@@ -1,6 +1,6 @@
 """Citation quality: are sentences cited, do the cited quotes support them, are quotes real.
 
-    quality = citation_quality(episode.answer, episode.quotes, support=lexical_support)
+    quality = citation_quality(episode.cited_answer, support=lexical_support)
     on_page = quotes_on_page(episode.quotes, PageCache(backend, width=80))
 
 Support is judged by a pluggable scorer ``(quote, sentence) -> score in [0, 1]``; the default
@@ -9,37 +9,21 @@ is lexical overlap, and an NLI model's entailment probability can be passed inst
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from browser.answer import CitedAnswer, cited_numbers, strip_citations
 from browser.backend import Backend
-from browser.env import CITATION_RE, find_span
+from browser.env import find_span
 from browser.errors import BackendError
 from browser.models import Quote
 from browser.render import render_document
 from browser.text import content_words, stem
-from training.evaluation.metrics import strip_citations
 
 SupportScorer = Callable[[str, str], float]
 """``(quote, sentence) -> score``: how well the quote supports the sentence, 0 to 1."""
 
 SUPPORT_THRESHOLD = 0.5
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[]?[A-Z0-9])")
-_LEADING_MARKS_RE = re.compile(r"^((?:\[\d+\]\s*)+)")
-
-
-def split_sentences(answer: str) -> list[str]:
-    """The sentences of an answer; citation marks after a full stop stay with their sentence."""
-    sentences: list[str] = []
-    for piece in _SENTENCE_END_RE.split(answer.strip()):
-        marks = _LEADING_MARKS_RE.match(piece)
-        if marks and sentences:  # "… in 1886. [1] Next sentence": [1] belongs to the first
-            sentences[-1] += " " + marks.group(1).strip()
-            piece = piece[marks.end() :]
-        if piece.strip():
-            sentences.append(piece.strip())
-    return sentences
 
 
 def lexical_support(quote: str, sentence: str) -> float:
@@ -78,19 +62,18 @@ class CitationQuality:
 
 
 def citation_quality(
-    answer: str | None,
-    quotes: Sequence[Quote],
+    answer: CitedAnswer,
     *,
     support: SupportScorer = lexical_support,
     threshold: float = SUPPORT_THRESHOLD,
 ) -> CitationQuality:
     """Score every (sentence, cited quote) pair of ``answer``; a citation of a quote that
     does not exist counts as unsupported."""
-    sentences = split_sentences(answer or "")
+    sentences, quotes = answer.sentences(), answer.quotes
     cited_sentences = citations = supported = 0
     scores: list[float] = []
     for sentence in sentences:
-        numbers = list(dict.fromkeys(int(n) for n in CITATION_RE.findall(sentence)))
+        numbers = cited_numbers(sentence)
         cited_sentences += bool(numbers)
         for number in numbers:
             citations += 1

@@ -16,8 +16,8 @@ from pydantic import Field
 from rich.table import Table
 
 from browser.models import Value
+from browser.records import write_atomic
 from training.evaluation.errors import RunDirError
-from training.evaluation.files import write_atomic
 from training.evaluation.html import page, percent, table
 from training.evaluation.report import load_run
 from training.evaluation.scoring import QuestionScore, RunResult

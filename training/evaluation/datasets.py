@@ -24,7 +24,6 @@ path) and the field.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +31,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from browser.models import Value
+from browser.records import json_lines, parse_json
 from training.evaluation.errors import DatasetFormatError
 
 Format = Literal["jsonl", "nq", "triviaqa", "squad", "truthfulqa", "eli5"]
@@ -57,9 +57,11 @@ def load_dataset(path: Path, *, format: Format | None = None) -> list[EvalItem]:
         format: one of :data:`FORMATS`; detected from the extension and content when None.
 
     Raises:
-        DatasetFormatError: the file is malformed, or two questions share an id.
+        DatasetFormatError: the file is missing or malformed, or two questions share an id.
         OSError: the file cannot be read.
     """
+    if not path.is_file():
+        raise DatasetFormatError(f"{path}: no such file")
     chosen = format or detect_format(path)
     if chosen not in FORMATS:
         raise DatasetFormatError(f"{path}: unknown format {chosen!r}; choose one of {FORMATS}")
@@ -109,27 +111,17 @@ def _jsonl_format(record: Record) -> Format:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise DatasetFormatError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    text = path.read_text(encoding="utf-8")
+    return parse_json(text, str(path), error=DatasetFormatError, document=True)
 
 
 def _jsonl(path: Path) -> Iterator[tuple[str, Record]]:
     """``(where, record)`` for every non-blank line; ``where`` is ``file:line``."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetFormatError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise DatasetFormatError(f"{where}: expected a JSON object, got {record!r:.80}")
-            yield where, record
+    for number, record in json_lines(path, error=DatasetFormatError):
+        where = f"{path}:{number}"
+        if not isinstance(record, dict):
+            raise DatasetFormatError(f"{where}: expected a JSON object, got {record!r:.80}")
+        yield where, record
 
 
 def _field(record: Any, name: str, where: str) -> Any:

@@ -6,28 +6,23 @@ articles *a*, *an*, *the* removed, as SQuAD's script does. It differs from SQuAD
 way: punctuation becomes a space instead of vanishing ("8,848" -> "8 848", not "8848"),
 which keeps it consistent with :func:`training.metrics.contains_answer`.
 
-Citation marks (``[1]``) are taken out of an answer before any text metric, so a cited
+Citation marks (``[1]``, :func:`browser.answer.strip_citations`) are taken out of an answer
+before any text metric, so a cited
 "[1]" never matches a gold "1". A long answer is scored as SQuAD scores any prediction:
 against each gold in turn, keeping the best.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from agent.teacher import ABSTAIN_ANSWER
+from browser.answer import CitedAnswer
 from browser.models import Quote
 from training.metrics import contains_answer, normalize_answer
 
-_CITATION_MARK_RE = re.compile(r"\s*\[\d+\]")
 _ARTICLES = frozenset({"a", "an", "the"})
-
-
-def strip_citations(text: str) -> str:
-    """``text`` without its ``[n]`` citation marks."""
-    return _CITATION_MARK_RE.sub("", text)
 
 
 def squad_tokens(text: str) -> list[str]:
@@ -90,8 +85,8 @@ def retrieved(quotes: Iterable[Quote], golds: Sequence[str]) -> bool:
     return any(contains_answer(quote.text, golds) for quote in quotes)
 
 
-def abstained(answer: str | None, cited: Sequence[int]) -> bool:
+def abstained(answer: CitedAnswer) -> bool:
     """An answer that says nothing checkable: empty, the teacher's "could not find", or
     citing no quote."""
-    text = (answer or "").strip()
-    return not text or text == ABSTAIN_ANSWER or not cited
+    text = answer.text.strip()
+    return not text or text == ABSTAIN_ANSWER or not answer.cited_ids

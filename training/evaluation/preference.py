@@ -14,23 +14,21 @@ label, in the comparison format::
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import Field
 
-from browser.models import Quote, Value
+from agent.reward import AnswerScorer
+from browser.answer import CitedAnswer
+from browser.models import Value
+from browser.records import write_atomic
 from training.evaluation.datasets import EvalItem
-from training.evaluation.files import write_atomic
 from training.evaluation.stats import Interval, bootstrap_mean
 from training.evaluation.store import EvalRow
 
 COMPARISONS_FILE = "comparisons_for_labelling.jsonl"
 
-ScoredAnswer = tuple[str, str, tuple[Quote, ...]]
-"""``(question, answer text, quotes)``; a human answer has no quotes."""
-PreferenceScorer = Callable[[list[ScoredAnswer]], list[float]]
-"""Scores answers (higher is better), one score per input, as a reward model does."""
 
 
 class Preference(Value):
@@ -53,8 +51,12 @@ def _answer(row: EvalRow) -> str | None:
     return row.episode.answer if row.episode is not None else None
 
 
+def _cited(row: EvalRow) -> CitedAnswer:
+    return row.episode.cited_answer if row.episode is not None else CitedAnswer()
+
+
 def preference_scores(
-    items: Sequence[EvalItem], rows: dict[str, EvalRow], prefer: PreferenceScorer
+    items: Sequence[EvalItem], rows: dict[str, EvalRow], prefer: AnswerScorer
 ) -> dict[str, tuple[float, float]]:
     """``{id: (agent score, human score)}`` from one call of ``prefer`` on every answer.
 
@@ -62,11 +64,8 @@ def preference_scores(
         ValueError: the scorer returned a different number of scores than answers.
     """
     pairs = _pairs(items, rows)
-    agent: list[ScoredAnswer] = [
-        (item.question, _answer(row) or "", row.episode.quotes if row.episode else ())
-        for item, row in pairs
-    ]
-    human: list[ScoredAnswer] = [(item.question, item.long_answer or "", ()) for item, _ in pairs]
+    agent = [(item.question, _cited(row)) for item, row in pairs]
+    human = [(item.question, CitedAnswer(text=item.long_answer or "")) for item, _ in pairs]
     scores = prefer(agent + human)
     if len(scores) != 2 * len(pairs):
         raise ValueError(
@@ -90,14 +89,10 @@ def write_comparisons(path: Path, items: Sequence[EvalItem], rows: dict[str, Eva
     """Write (agent answer with quotes, human answer) pairs for labelling; returns the count."""
     lines = []
     for item, row in _pairs(items, rows):
-        quotes = row.episode.quotes if row.episode else ()
         record: dict[str, object] = {
             "question": item.question,
-            "answer_a": {
-                "text": _answer(row),
-                "quotes": [{"title": q.title, "url": q.url, "text": q.text} for q in quotes],
-            },
-            "answer_b": {"text": item.long_answer, "quotes": []},
+            "answer_a": _cited(row).model_dump(),
+            "answer_b": CitedAnswer(text=item.long_answer or "").model_dump(),
             "preference": None,
             "judge": None,
             "source_id": item.id,

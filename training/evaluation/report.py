@@ -1,24 +1,18 @@
-"""The report of one or several scored runs: ``report.json`` and ``report.html``.
-
-    write_report({"best-of-1": load_run(Path("out/b1")), "best-of-4": load_run(Path("out/b4"))},
-                 Path("out/best-of"))
+"""The report of one or several scored runs, as ``report.json`` holds it, and its loaders.
 
 Runs labelled ``best-of-N`` also give a best-of-n curve (headline rates against N).
+:mod:`training.evaluation.writer` writes reports; :mod:`training.evaluation.html` renders them.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from browser.models import Value
+from browser.records import parse_json, validate
 from training.evaluation.errors import RunDirError
-from training.evaluation.files import write_atomic
 from training.evaluation.scoring import RunResult
 
 REPORT_JSON = "report.json"
@@ -66,26 +60,6 @@ def best_of_curve(runs: Mapping[str, RunResult]) -> tuple[CurvePoint, ...]:
     return tuple(sorted(points, key=lambda point: point.n))
 
 
-def write_report(runs: Mapping[str, RunResult], out_dir: Path) -> Report:
-    """Write ``report.json`` and ``report.html`` for ``runs`` (keys are the labels shown)."""
-    from training.evaluation.html import render_report  # matplotlib loads only when needed
-
-    if not runs:
-        raise ValueError("write_report needs at least one run")
-    labelled = {
-        label: run if run.label == label else run.model_copy(update={"label": label})
-        for label, run in runs.items()
-    }
-    report = Report(
-        generated_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        runs=labelled,
-        best_of=best_of_curve(labelled),
-    )
-    write_atomic(out_dir / REPORT_JSON, report.model_dump_json(indent=1) + "\n")
-    write_atomic(out_dir / REPORT_HTML, render_report(report))
-    return report
-
-
 def load_report(out_dir: Path) -> Report:
     """The report in ``out_dir`` (a folder, or the ``report.json`` file itself).
 
@@ -95,14 +69,9 @@ def load_report(out_dir: Path) -> Report:
     path = out_dir if out_dir.suffix == ".json" else out_dir / REPORT_JSON
     if not path.is_file():
         raise RunDirError(f"{path}: no report; run the evaluation into {path.parent} first")
-    try:
-        return Report.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except json.JSONDecodeError as exc:
-        raise RunDirError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise RunDirError(f"{path}: field {field!r}: {first['msg']}") from None
+    text = path.read_text(encoding="utf-8")
+    record = parse_json(text, str(path), error=RunDirError, document=True)
+    return validate(Report, record, str(path), error=RunDirError)
 
 
 def load_run(out_dir: Path, label: str | None = None) -> RunResult:

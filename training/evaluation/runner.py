@@ -23,19 +23,21 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from agent.episode import Episode
 from agent.loop import run_episode
 from agent.policy import Policy
+from agent.reward import AnswerScorer
 from browser.env import BrowserEnv
 from training.evaluation.citations import PageCache, SupportScorer, lexical_support
 from training.evaluation.datasets import EvalItem
 from training.evaluation.errors import RunDirError
-from training.evaluation.preference import COMPARISONS_FILE, PreferenceScorer, write_comparisons
-from training.evaluation.report import write_report
+from training.evaluation.preference import COMPARISONS_FILE, write_comparisons
 from training.evaluation.scoring import RunResult, score_run
-from training.evaluation.store import EPISODES_FILE, EvalRow, RowWriter, read_rows
+from training.evaluation.store import EPISODES_FILE, EvalRow, append_row, read_rows
+from training.evaluation.writer import write_report
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +59,10 @@ def run_eval(
     best_of: EpisodeRunner | None = None,
     progress: ProgressHook | None = None,
     support: SupportScorer = lexical_support,
-    prefer: PreferenceScorer | None = None,
+    prefer: AnswerScorer | None = None,
     retry_failures: bool = False,
     label: str | None = None,
+    seed: int = 0,
 ) -> RunResult:
     """Evaluate, resuming from ``out_dir``, and write its report there.
 
@@ -77,6 +80,8 @@ def run_eval(
         prefer: a preference scorer; when given, P(agent > human) is reported.
         retry_failures: run again the questions whose earlier attempt failed.
         label: the run's name in reports (default: the folder's name).
+        seed: the run's seed; each question's episode is seeded from it and the question
+            alone (:func:`agent.seeds.derive_seed`), so any worker count gives the same run.
 
     Raises:
         RunDirError: ``out_dir`` holds rows of a different dataset, or a corrupt row.
@@ -95,10 +100,10 @@ def run_eval(
     report(len(done), len(items))
     if todo:
         pairs = [(make_policy(), make_browser()) for _ in range(min(workers, len(todo)))]
-        with RowWriter(path) as writer:
-            for count, row in enumerate(_rows(todo, pairs, best_of or run_episode), 1):
-                writer.write(row)
-                report(len(done) + count, len(items))
+        attempt = best_of or partial(run_episode, seed=seed)
+        for count, row in enumerate(_rows(todo, pairs, attempt), 1):
+            append_row(path, row)
+            report(len(done) + count, len(items))
     browser = make_browser()
     rows = {row.id: row for row in read_rows(path)}
     result = score_run(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
+from agent.reward import AnswerScorer
 from browser.models import Value
 from training.evaluation.citations import (
     PageCache,
@@ -29,11 +30,9 @@ from training.evaluation.metrics import (
     exact_match,
     retrieved,
     rouge_l,
-    strip_citations,
 )
 from training.evaluation.preference import (
     Preference,
-    PreferenceScorer,
     preference_scores,
     summarize_preference,
 )
@@ -125,13 +124,13 @@ def score_question(
     episode = row.episode
     if episode is None:
         return _failure(item, row)
-    golds = item.answers
-    text = strip_citations(episode.answer or "")
-    quality = citation_quality(episode.answer, episode.quotes, support=support)
+    golds, answer = item.answers, episode.cited_answer
+    text = answer.plain_text
+    quality = citation_quality(answer, support=support)
     return QuestionScore(
         id=item.id, source=item.source, question=item.question, golds=golds,
         long_answer=item.long_answer, seconds=row.seconds, answer=episode.answer,
-        abstained=abstained(episode.answer, episode.cited_ids),
+        abstained=abstained(answer),
         truncated=episode.truncated,
         exact_match=exact_match(text, golds) if golds else None,
         f1=best_f1(text, golds) if golds else None,
@@ -166,7 +165,7 @@ def score_run(
     pages: PageCache,
     label: str,
     support: SupportScorer = lexical_support,
-    prefer: PreferenceScorer | None = None,
+    prefer: AnswerScorer | None = None,
 ) -> RunResult:
     """Score every item that has a row (items without one are left out)."""
     answered = [item for item in items if item.id in rows]

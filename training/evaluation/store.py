@@ -8,16 +8,15 @@ moment loses at most the row being written; :func:`read_rows` drops such a torn 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
-from typing import IO
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from agent.episode import Episode
 from browser.models import Value
+from browser.records import append_records, parse_json, validate
 from training.evaluation.errors import RunDirError
 
 logger = logging.getLogger(__name__)
@@ -76,14 +75,8 @@ def read_rows(path: Path) -> list[EvalRow]:
 
 
 def _parse(line: bytes, path: Path, number: int) -> EvalRow:
-    try:
-        return EvalRow.model_validate(json.loads(line))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RunDirError(f"{path}:{number}: not valid JSON ({exc})") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(row)"
-        raise RunDirError(f"{path}:{number}: field {field!r}: {first['msg']}") from None
+    where = f"{path}:{number}"
+    return validate(EvalRow, parse_json(line, where, error=RunDirError), where, error=RunDirError)
 
 
 def _truncate(path: Path, size: int) -> None:
@@ -93,25 +86,6 @@ def _truncate(path: Path, size: int) -> None:
         os.fsync(handle.fileno())
 
 
-class RowWriter:
-    """Appends rows to ``episodes.jsonl``; each is flushed and synced before ``write``
-    returns. Use from one thread."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._handle: IO[str] = path.open("a", encoding="utf-8")
-
-    def write(self, row: EvalRow) -> None:
-        self._handle.write(row.model_dump_json() + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-
-    def close(self) -> None:
-        self._handle.close()
-
-    def __enter__(self) -> RowWriter:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+def append_row(path: Path, row: EvalRow) -> None:
+    """Append one row to ``episodes.jsonl``, flushed and synced before returning."""
+    append_records(path, [row])

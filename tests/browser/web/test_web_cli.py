@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agent.cli import main
+from cli.main import main
 
 if TYPE_CHECKING:  # the fixture's type; conftest is not imported at run time
     from conftest import LocalSite

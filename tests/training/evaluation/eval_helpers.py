@@ -43,6 +43,9 @@ class CountingTeacher:
     name: str = "counting-teacher"
     _teacher: TeacherPolicy = field(default_factory=TeacherPolicy)
 
+    def reset(self, *, seed: int = 0) -> None:
+        self._teacher.reset(seed=seed)
+
     def act(self, observation: Observation) -> str:
         if not observation.past_actions:
             with self.lock:

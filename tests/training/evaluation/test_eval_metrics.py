@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from agent.teacher import ABSTAIN_ANSWER
+from browser.answer import CitedAnswer, strip_citations
 from browser.models import Quote
 from training.evaluation.metrics import (
     abstained,
@@ -11,7 +12,6 @@ from training.evaluation.metrics import (
     retrieved,
     rouge_l,
     squad_tokens,
-    strip_citations,
     token_f1,
 )
 
@@ -63,7 +63,8 @@ def test_retrieval_and_abstention() -> None:
     quotes = [Quote(title="T", url="u", text="Seurat painted it in 1884.")]
     assert retrieved(quotes, ["1884"])
     assert not retrieved(quotes, ["1886"])
-    assert abstained(None, [])
-    assert abstained(ABSTAIN_ANSWER, [])
-    assert abstained("Paris is the capital.", [])  # no citation
-    assert not abstained("Paris is the capital [1].", [1])
+    assert abstained(CitedAnswer())
+    assert abstained(CitedAnswer(text=ABSTAIN_ANSWER, quotes=tuple(quotes)))
+    assert abstained(CitedAnswer(text="Paris is the capital.", quotes=tuple(quotes)))  # no [n]
+    assert abstained(CitedAnswer(text="Paris is the capital [2].", quotes=tuple(quotes)))
+    assert not abstained(CitedAnswer(text="Paris is the capital [1].", quotes=tuple(quotes)))

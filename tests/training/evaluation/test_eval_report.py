@@ -11,9 +11,10 @@ from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
 from training.evaluation.compare import compare_dirs, compare_runs, compare_table
 from training.evaluation.errors import RunDirError
-from training.evaluation.report import load_run, write_report
+from training.evaluation.report import load_run
 from training.evaluation.runner import run_eval
 from training.evaluation.scoring import RunResult
+from training.evaluation.writer import write_report
 
 
 class _Collector(HTMLParser):

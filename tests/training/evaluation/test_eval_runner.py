@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,11 @@ from rich.console import Console
 from agent.episode import Episode
 from agent.loop import run_episode
 from agent.policy import Policy
+from agent.reward import QuestionAnswer
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
 from training.evaluation.errors import RunDirError
-from training.evaluation.preference import COMPARISONS_FILE, ScoredAnswer
+from training.evaluation.preference import COMPARISONS_FILE
 from training.evaluation.progress import rich_progress
 from training.evaluation.runner import run_eval
 from training.evaluation.scoring import RunResult
@@ -141,8 +143,8 @@ def test_best_of_hook_and_preference_scorer(tiny_corpus: CorpusBackend, tmp_path
         second = run_episode(question, policy, browser)
         return max(first, second, key=lambda e: len(e.quotes))
 
-    def longer_is_better(answers: list[ScoredAnswer]) -> list[float]:
-        return [len(text) + 100 * len(quotes) for _, text, quotes in answers]
+    def longer_is_better(answers: Sequence[QuestionAnswer]) -> list[float]:
+        return [len(answer.text) + 100 * len(answer.quotes) for _, answer in answers]
 
     result = run_eval(tiny_items(), CountingTeacher().spawn, lambda: BrowserEnv(tiny_corpus),
                       tmp_path, best_of=twice, prefer=longer_is_better, limit=5)  # fmt: skip
@@ -189,3 +191,28 @@ def test_rich_progress_bar_counts_questions(tiny_corpus: CorpusBackend, tmp_path
         run_eval(tiny_items(), CountingTeacher().spawn, lambda: BrowserEnv(tiny_corpus), tmp_path,
                  progress=progress)  # fmt: skip
     assert "6/6" in screen.getvalue()
+
+
+def test_a_sampled_run_is_the_same_with_one_worker_or_three(
+    tiny_corpus: CorpusBackend, tmp_path: Path
+) -> None:
+    """Each question's seed comes from the run seed and the question, not from the order
+    questions reach the workers, so the worker count cannot change a sampled run."""
+    from cli.main import main
+
+    data = tmp_path / "tiny.jsonl"
+    rows = [{"id": i.id, "question": i.question, "answers": list(i.answers)} for i in tiny_items()]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    runs = {}
+    for workers in (1, 3):
+        out = tmp_path / f"workers-{workers}"
+        argv = ["eval", str(data), "--out", str(out), "--corpus", str(tiny_corpus.path),
+                "--policy", "lm", "--temperature", "0.8", "--seed", "7",
+                "--workers", str(workers)]  # fmt: skip
+        assert main(argv) == 0
+        runs[workers] = {
+            row.id: [step.action for step in row.episode.steps]
+            for row in read_rows(out / EPISODES_FILE)
+            if row.episode is not None
+        }
+    assert len(runs[1]) == len(rows) and runs[1] == runs[3]

@@ -16,18 +16,21 @@ dropped, unanswered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Sequence
 
 from agent.episode import Episode
 from agent.loop import BatchPolicy, run_episodes
 from agent.policy import Policy
+from agent.reward import EpisodeScorer
 from browser.caching import CachingBackend
 from browser.env import BrowserEnv
-from training.comparisons import ScoredAnswer
 
-EpisodeScorer = Callable[[Sequence[Episode]], list[float]]
-
+BEST_OF_TEMPERATURE = 0.8
+"""Sampling temperature of best-of-n when none is given: n greedy answers would coincide."""
+BEST_OF_TOP_P = 0.9
+"""Nucleus mass of best-of-n when none is given: cutting the unlikely tail of each token's
+distribution keeps samples from wandering (benchmarks/best_of_n_curve.py: better at every n,
+and fewer samples that run to the action budget)."""
 DEFAULT_PATIENCE = 4
 """Actions the stragglers get once one of best-of-n's episodes has ended. On 200 held-out
 questions (benchmarks/best_of_n_curve.py, 16 samples each, the rule replayed on each
@@ -42,16 +45,17 @@ def sample_episodes(
     browser: BrowserEnv,
     n: int,
     *,
+    seed: int = 0,
     patience: int | None = None,
 ) -> list[Episode]:
     """``n`` episodes of ``question``, in lockstep over one shared cache of the backend;
-    ``patience`` as in :func:`agent.loop.run_episodes`."""
+    ``seed`` and ``patience`` as in :func:`agent.loop.run_episodes`."""
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n!r}")
     backend = browser.backend
     shared = backend if isinstance(backend, CachingBackend) else CachingBackend(backend)
     browsers = [BrowserEnv(shared, browser.config) for _ in range(n)]
-    return run_episodes(question, policy, browsers, patience=patience)
+    return run_episodes(question, policy, browsers, seed=seed, patience=patience)
 
 
 def best_of_n(
@@ -61,12 +65,14 @@ def best_of_n(
     reward: EpisodeScorer,
     n: int,
     *,
+    seed: int = 0,
     patience: int | None = DEFAULT_PATIENCE,
 ) -> tuple[Episode, list[tuple[Episode, float]]]:
     """The highest-scoring of ``n`` sampled episodes, and every episode with its score.
-    ``patience``: once one episode has ended, how many more actions the rest may take
-    before they are cut off unanswered (None: wait for all)."""
-    episodes = sample_episodes(question, policy, browser, n, patience=patience)
+    ``seed``: the run's seed (:func:`agent.loop.run_episodes`). ``patience``: once one
+    episode has ended, how many more actions the rest may take before they are cut off
+    unanswered (None: wait for all)."""
+    episodes = sample_episodes(question, policy, browser, n, seed=seed, patience=patience)
     return pick_best(episodes, reward)
 
 
@@ -80,18 +86,3 @@ def pick_best(
     scored = list(zip(episodes, scores, strict=True))
     best = max(range(len(scored)), key=lambda i: (scored[i][1], -i))
     return scored[best][0], scored
-
-
-class AnswerScorer(Protocol):
-    """Scores answers with their quotes, as :class:`RewardModel` does."""
-
-    def score(self, items: Sequence[ScoredAnswer]) -> list[float]: ...
-
-
-def episode_scorer(reward_model: AnswerScorer) -> EpisodeScorer:
-    """The reward of each episode's final answer with its quotes (no answer scores as "")."""
-
-    def score(episodes: Sequence[Episode]) -> list[float]:
-        return list(reward_model.score([ScoredAnswer.from_episode(e) for e in episodes]))
-
-    return score

@@ -4,13 +4,13 @@ from collections.abc import Sequence
 
 import pytest
 
+from agent.best_of_n import best_of_n, pick_best
 from agent.episode import Episode
 from agent.teacher import TeacherPolicy
 from browser.caching import CachingBackend
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
 from browser.observation import Observation
-from training.best_of_n import best_of_n, pick_best
 
 
 class AlternatingPolicy:
@@ -21,6 +21,9 @@ class AlternatingPolicy:
     def __init__(self) -> None:
         self.alive: list[TeacherPolicy | None] = []  # one per active episode, in order
         self.batch_sizes: list[int] = []
+
+    def reset(self, *, seed: int = 0) -> None:
+        self.alive = []
 
     def act_batch(self, observations: Sequence[Observation]) -> list[str]:
         self.batch_sizes.append(len(observations))

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
 from agent.episode import read_episodes
+from agent.shipped import DEFAULT_REWARD_MODEL
 from browser.corpus import CorpusBackend
+from cli.main import main
 
 
 def test_ask_json_prints_one_object_with_answer_references_and_steps(
@@ -46,20 +47,35 @@ def test_ask_shows_each_action_then_the_answer_and_references(
     assert "[1] Mars — https://en.wikipedia.org/wiki/Mars" in out
 
 
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["ask", "   "], "the question is empty"),
-        (["ask", "--corpus", "/no/such/corpus.sqlite", "q"], "no such corpus file"),
-        (["ask", "--max-actions", "0", "q"], "must be at least 1"),
-        (["ask", "--best-of", "0", "q"], "--best-of must be at least 1"),
-        (["ask", "--best-of", "2", "--reward-model", "/no/such/rm", "q"], "no reward model at"),
-        (["ask", "--model", "/no/such/model", "q"], "no model directory at /no/such/model"),
-        (["ask", "--top-p", "0", "q"], "--top-p must be in (0, 1], got 0.0"),
-        (["ask", "--policy", "lm", "--model", "/no/such/policy", "q"], "/no/such/policy"),
-        (["corpus", "build", "/no/such/input.jsonl", "--out", "x.sqlite"], "no such file"),
-    ],
-)
+LONG_QUESTION = "why " * 2600
+
+BAD_ARGUMENTS = [
+    (["ask", "   "], "the question is empty"),
+    (["ask", LONG_QUESTION], "the question is 10400 characters; at most 1000 are read"),
+    (["ask", "--corpus", "/no/such/corpus.sqlite", "q"], "--corpus: no such corpus file"),
+    (["ask", "--max-actions", "0", "q"], "--max-actions: must be at least 1, got '0'"),
+    (["ask", "--best-of", "0", "q"], "--best-of: must be at least 1, got '0'"),
+    (["ask", "--best-of", "2", "--reward-model", "/no/such/rm", "q"], "no reward model at"),
+    (["ask", "--best-of", "2", "--reward-model", "/tmp", "q"], "--reward-model: no reward model"),
+    (["ask", "--reward-model", "/no/such/rm", "q"], "--reward-model: no reward model"),
+    (["ask", "--reward-model", str(DEFAULT_REWARD_MODEL), "q"], "add --best-of N"),
+    (["ask", "--model", "/no/such/model", "q"], "--model: no model directory at /no/such/model"),
+    (["ask", "--top-p", "0", "q"], "--top-p: must be greater than 0, got '0'"),
+    (["ask", "--temperature", "-1", "q"], "--temperature: must be at least 0, got '-1'"),
+    (["ask", "--policy", "gpt", "q"], "--policy: must be 'teacher', 'lm' or 'chat', got 'gpt'"),
+    (["ask", "--patience", "soon", "q"], "--patience: expected a count of actions or 'none'"),
+    (["ask", "--trace", "/tmp", "q"], "--trace: /tmp is a directory"),
+    (["ask", "--policy", "chat", "q"], "--policy chat needs --chat-url and --chat-model"),
+    (["ask", "--zim", "/no/such.zim", "q"], "--zim: no such ZIM file"),
+    (["eval", "nosuch.jsonl", "--out", "/tmp/x"], "no such dataset file: nosuch.jsonl"),
+    (["eval", "--out", "/tmp/x"], "give a DATASET, or --compare DIR_A DIR_B"),
+    (["corpus", "build", "/no/such/input.jsonl", "--out", "x.sqlite"], "no such file"),
+    (["corpus", "build", os.devnull, "--out", "x.sqlite"], "expected a .jsonl file"),
+    (["train", "rm", "--out", "x", "--eval-fraction", "2"], "--eval-fraction: must be less than 1"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_ARGUMENTS)
 def test_bad_input_is_one_line_and_exit_2(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -67,6 +83,19 @@ def test_bad_input_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.startswith("webgpt: error: ") and message in err
     assert err.count("\n") == 1
+
+
+def test_bad_arguments_fail_in_a_fresh_process_before_any_model_loads() -> None:
+    """Each check runs before torch is imported, so a mistake costs well under a second."""
+    code = (
+        "import sys, time; from cli.main import main; start = time.perf_counter(); "
+        f"codes = [main(argv) for argv in {[argv for argv, _ in BAD_ARGUMENTS]!r}]; "
+        "print(codes, 'torch' in sys.modules, time.perf_counter() - start)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    codes, torch_loaded, seconds = done.stdout.rsplit(" ", 2)
+    assert codes == str([2] * len(BAD_ARGUMENTS)) and torch_loaded == "False"
+    assert float(seconds) / len(BAD_ARGUMENTS) < 1.0, seconds
 
 
 def test_unreadable_corpus_file_is_a_clear_error(
@@ -125,7 +154,7 @@ def test_installed_console_script_answers_in_a_fresh_process(corpus: CorpusBacke
     assert done.returncode == 0, done.stderr
     assert "8,848.86" in json.loads(done.stdout)["answer"]
     assert "torch" not in subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import agent.cli, agent.teacher, agent.loop"],
+        [sys.executable, "-X", "importtime", "-c", "import cli.main, agent.teacher, agent.loop"],
         capture_output=True, text=True, timeout=60,
     ).stderr  # fmt: skip
 
@@ -155,3 +184,14 @@ def test_ask_best_of_n_shows_every_answer_with_its_reward_and_keeps_the_best(
     assert main(["ask", "--policy", "lm", "--best-of", "3", question]) == 0
     shown = capsys.readouterr().out
     assert shown.count("→") == 1 and f"{best['reward']:+.2f}" in shown
+
+
+def test_an_empty_corpus_input_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n")
+    assert main(["corpus", "build", str(empty), "--out", str(tmp_path / "x.sqlite")]) == 2
+    err = capsys.readouterr().err
+    assert err == "webgpt: error: the inputs hold no pages with text; nothing was written\n"
+    assert not (tmp_path / "x.sqlite").exists() and not list(tmp_path.glob(".*partial"))

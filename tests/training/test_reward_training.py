@@ -1,4 +1,4 @@
-"""The reward model: inputs, a tiny real BERT that learns, the packaged MiniLM, accuracy."""
+"""Training the reward model: a tiny real BERT that learns, the packaged MiniLM, accuracy."""
 
 from __future__ import annotations
 
@@ -19,20 +19,18 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from agent.reward import QuestionAnswer
+from agent.reward_model import RewardModel, default_backbone_path
+from browser.answer import CitedAnswer
 from browser.models import Quote
-from training.comparisons import Comparison, ComparisonAnswer, ScoredAnswer, append_comparisons
-from training.reward_model import (
+from cli.flags import add_flags, config_from
+from training.comparisons import Comparison, append_comparisons
+from training.reward_report import calibration_bins, evaluate_pairs, pairwise_accuracy
+from training.reward_training import (
     PairCollator,
-    RewardModel,
-    calibration_bins,
-    default_backbone_path,
-    encode_answer,
-    evaluate_pairs,
-    fair_shares,
     fit,
     freeze_lower_layers,
     load_model_and_tokenizer,
-    pairwise_accuracy,
     tokenize_comparisons,
     train_reward_model,
 )
@@ -75,11 +73,11 @@ def comparisons(n: int) -> list[Comparison]:
     made = []
     for i in range(n):
         question = f"who devised technique number {i}"
-        good = ComparisonAnswer(text=f"Georges Seurat devised it [1] ({i}).", quotes=(QUOTE,))
-        bad = ComparisonAnswer(text=f"I think it was somebody else entirely, number {i}.")
+        good = CitedAnswer(text=f"Georges Seurat devised it [1] ({i}).", quotes=(QUOTE,))
+        bad = CitedAnswer(text=f"I think it was somebody else entirely, number {i}.")
         a, b, preference = (good, bad, "A") if i % 2 else (bad, good, "B")
         if i % 5 == 0:
-            a, b, preference = bad, ComparisonAnswer(text="Nobody knows."), "tie"
+            a, b, preference = bad, CitedAnswer(text="Nobody knows."), "tie"
         made.append(
             Comparison(
                 question=question, answer_a=a, answer_b=b, preference=preference, judge="judge:test"
@@ -96,26 +94,6 @@ def config(tmp_path: Path, **options: Any) -> RMConfig:
         "freeze_layers": -1,
     }
     return RMConfig(**(defaults | options))
-
-
-def test_inputs_number_the_quotes_and_fit_max_length(tokenizer: PreTrainedTokenizerBase) -> None:
-    long_quote = Quote(title="Long", url="u", text="dots of colour " * 200)
-    item = ScoredAnswer(
-        question="who devised pointillism", answer="Seurat [1] and [2].", quotes=(QUOTE, long_quote)
-    )
-    ids = encode_answer(item, tokenizer, max_length=96)["input_ids"]
-    text = str(tokenizer.decode(ids))
-    assert len(ids) == 96
-    assert text.startswith("[CLS] question : who devised pointillism answer : seurat [ 1 ]")
-    assert "[ 1 ] pointillism : the technique was developed by georges seurat." in text
-    assert "[ 2 ] long : dots of colour" in text  # the long quote takes what is left
-    bare = encode_answer(ScoredAnswer(question="q", answer=""), tokenizer, max_length=96)
-    assert (
-        tokenizer.decode(bare["input_ids"])
-        == "[CLS] question : q answer : ( none ) [SEP] ( no quotes ) [SEP]"
-    )
-    assert fair_shares(10, [2, 30, 30]) == [2, 4, 4]
-    assert fair_shares(100, [2, 3]) == [2, 3] and fair_shares(5, []) == []
 
 
 def test_collator_stacks_a_sides_then_b_sides(tokenizer: PreTrainedTokenizerBase) -> None:
@@ -199,7 +177,7 @@ def test_packaged_minilm_loads_offline_and_scores_a_batch(tmp_path: Path) -> Non
     assert model.config.hidden_size == 384 and model.config.num_hidden_layers == 6
     reward_model = RewardModel(model, tokenizer, max_length=128, batch_size=2)
     items = [
-        ScoredAnswer(question="who devised pointillism", answer=text, quotes=quotes)
+        ("who devised pointillism", CitedAnswer(text=text, quotes=quotes))
         for text, quotes in [
             ("Georges Seurat [1].", (QUOTE,)),
             ("Monet.", ()),
@@ -209,12 +187,10 @@ def test_packaged_minilm_loads_offline_and_scores_a_batch(tmp_path: Path) -> Non
     scores = reward_model(items)
     assert len(scores) == 3 and all(math.isfinite(s) for s in scores)
     assert reward_model(items[2:]) == pytest.approx(scores[2:], abs=1e-4)  # batching is invisible
-    as_tuple = (items[0].question, items[0].answer, items[0].quotes)  # the evaluator's form
-    assert reward_model([as_tuple]) == pytest.approx(scores[:1], abs=1e-4)
     rows_seen: list[int] = []
     model.register_forward_pre_hook(lambda _, args, kw: rows_seen.append(len(kw["input_ids"])),
                                     with_kwargs=True)  # fmt: skip
-    repeated = reward_model([items[1], items[0], items[1], as_tuple])
+    repeated = reward_model([items[1], items[0], items[1], items[0]])
     assert repeated == pytest.approx([scores[1], scores[0], scores[1], scores[0]], abs=1e-4)
     assert sum(rows_seen) == 2  # each distinct answer went through the model once
 
@@ -236,35 +212,31 @@ def test_held_out_accuracy_and_calibration_by_hand() -> None:
         (1.0, 1.0, 1),
     ]
 
-    def by_length(items: Sequence[ScoredAnswer]) -> list[float]:
-        return [float(len(item.answer)) for item in items]
+    def by_length(items: Sequence[QuestionAnswer]) -> list[float]:
+        return [float(len(answer.text)) for _, answer in items]
 
     report = evaluate_pairs(by_length, comparisons(10))
     assert report.pairs == 8 and report.accuracy == 0.0  # the wrong answers are longer
     assert evaluate_pairs(by_length, []).pairs == 0
 
 
-def test_config_flags_come_from_the_dataclass(tmp_path: Path) -> None:
+def test_config_flags_come_from_the_model(tmp_path: Path) -> None:
     import argparse
 
-    from training.rm_config import add_config_arguments, config_from_arguments
-
     parser = argparse.ArgumentParser()
-    add_config_arguments(parser)
+    add_flags(parser, RMConfig)
     args = parser.parse_args(
         ["--comparisons", "a.jsonl", "b.json", "--out", "rm", "--bf16", "--freeze-layers", "-1"]
     )
-    settings = config_from_arguments(args)
+    settings = config_from(RMConfig, args)
     assert settings.comparisons == [Path("a.jsonl"), Path("b.json")] and settings.out == Path("rm")
     assert settings.eval_comparisons == []
     args = parser.parse_args(["--comparisons", "a.jsonl", "--out", "rm", "--eval-comparisons", "h"])
-    assert config_from_arguments(args).eval_comparisons == [Path("h")]
+    assert config_from(RMConfig, args).eval_comparisons == [Path("h")]
     assert settings.bf16 and settings.freeze_layers == -1 and settings.model is None
     assert "held out for evaluation" in parser.format_help()
-    with pytest.raises(ValueError, match=r"eval_fraction 1\.0"):
+    with pytest.raises(ValueError, match="eval_fraction"):
         config(tmp_path, eval_fraction=1.0)
-    with pytest.raises(ValueError, match="no comparison files"):
-        config(tmp_path, comparisons=[])
 
 
 def test_given_held_out_files_every_training_pair_trains_and_only_those_are_evaluated(

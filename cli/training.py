@@ -1,0 +1,255 @@
+"""The CLI's data and training commands: questions, demonstrations, comparisons, BC, RM.
+
+Each handler imports its heavy modules (torch, transformers) when it runs, so building the
+parser, and ``webgpt ask`` with the teacher, never pays for them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from rich.console import Console
+
+from agent.shipped import DEFAULT_POLICY
+from browser.models import Value
+from cli.flags import UsageError
+from cli.options import (
+    BrowserOptions,
+    make_browser,
+    make_chat_policy,
+    quiet_loading,
+)
+from training.bc_config import BCConfig
+from training.questions import GeneratedQuestion
+from training.rm_config import RMConfig
+
+Split = Literal["train", "heldout", "all"]
+
+
+class QuestionsConfig(Value):
+    """``webgpt questions generate``: questions with gold answers, split by article."""
+
+    out: Path = Field(description="the questions JSONL to write")
+    corpus: Path | None = Field(None, description="an index (default: the embedded corpus)")
+    seed: int = Field(0, description="seed of the question templates")
+
+
+class QuestionRun(Value):
+    """A run over generated questions that appends to ``out`` and resumes."""
+
+    questions: Path = Field(description="questions JSONL")
+    out: Path = Field(description="the JSONL appended to (a rerun resumes)")
+    split: Split = Field("train", description="which questions")
+    limit: int | None = Field(None, ge=1, description="use only the first N questions")
+    browser: BrowserOptions = Field(default_factory=BrowserOptions)
+
+    def selected(self) -> list[GeneratedQuestion]:
+        """The questions of ``split``, the first ``limit`` of them."""
+        from training.questions import read_questions
+
+        chosen = [q for q in read_questions(self.questions) if self.split in ("all", q.split)]
+        return chosen[: self.limit] if self.limit else chosen
+
+
+class DemosConfig(QuestionRun):
+    """``webgpt demos generate``: a teacher answers questions; correct episodes are kept."""
+
+    teacher_url: str | None = Field(None, description="an OpenAI-compatible API root (…/v1)")
+    teacher_model: str | None = Field(None, description="the teacher model's name at that endpoint")
+    keep_failures: bool = Field(False, description="keep wrong episodes too")
+    quote_style: Literal["text", "lines"] = Field(
+        "lines", description="how the scripted teacher quotes (the default build uses lines)"
+    )
+
+    @model_validator(mode="after")
+    def _teacher_pair(self) -> DemosConfig:
+        if bool(self.teacher_url) != bool(self.teacher_model):
+            raise ValueError("--teacher-url and --teacher-model go together")
+        return self
+
+
+class ExportConfig(Value):
+    """``webgpt demos export``: episodes as {prompt, completion} JSONL for TRL / HF trainers."""
+
+    episodes: list[Path] = Field(
+        min_length=1, description="episode JSONL files", json_schema_extra={"positional": True}
+    )
+    out: Path = Field(description="the prompt/completion JSONL to write")
+    with_grammar: bool = Field(False, description="prepend the command reference")
+
+
+class TrainBCConfig(BCConfig):
+    """``webgpt train bc``: behaviour cloning; without --demos, build the embedded default."""
+
+    demos: list[Path] = Field(
+        default_factory=list,
+        description="episode JSONL files",
+        json_schema_extra={"metavar": "FILE"},
+    )
+    work: Path | None = Field(None, description="questions and demos of a default build (OUT/work)")
+
+    @model_validator(mode="after")
+    def _default_build_from_scratch(self) -> TrainBCConfig:
+        if not self.demos and self.model is not None:
+            raise ValueError("--model needs --demos (the default build trains from scratch)")
+        return self
+
+
+class TrainRMConfig(RMConfig):
+    """``webgpt train rm``: a reward model on comparisons; without --comparisons, build the
+    embedded default from the default policy's samples."""
+
+    work: Path | None = Field(None, description="questions and comparisons of a default build")
+    policy_model: Path = Field(DEFAULT_POLICY, description="default build: the policy sampled")
+
+
+class SynthesizeConfig(QuestionRun):
+    """``webgpt comparisons synthesize``: sampled answers, ranked by a reference judge."""
+
+    model: str | None = Field(None, description="the LM policy (default: the embedded one)")
+    temperature: float = Field(0.8, gt=0, description="sampling temperature")
+    n_samples: int = Field(4, ge=2, description="answers per question")
+    seed: int = Field(0, description="the run's seed: samples and A/B order derive from it")
+    no_ties: bool = Field(False, description="drop pairs the judge ties")
+
+
+class CompareConfig(Value):
+    """``webgpt compare``: label which of two answers is better."""
+
+    pairs: Path = Field(
+        description="comparisons JSONL to label", json_schema_extra={"positional": True}
+    )
+    out: Path = Field(description="labels are appended here")
+    labeler: str = Field(default_factory=getpass.getuser, description="who is labelling")
+
+
+def run_questions(config: QuestionsConfig) -> int:
+    from browser.corpus import CorpusBackend
+    from training.questions import generate_questions, write_questions
+
+    backend = CorpusBackend(config.corpus) if config.corpus else CorpusBackend.open_default()
+    with backend:
+        count = write_questions(config.out, generate_questions(backend.pages(), seed=config.seed))
+    Console(stderr=True).print(f"Wrote {count} questions to {config.out}")
+    return 0
+
+
+def run_demos(config: DemosConfig) -> int:
+    from rich.progress import Progress
+
+    from agent.policy import Policy
+    from training.demos import generate_demos
+
+    questions = config.selected()
+    policy: Policy
+    if config.teacher_url and config.teacher_model:
+        policy = make_chat_policy(config.teacher_url, config.teacher_model, 0.0, 0)
+    else:
+        from agent.teacher import TeacherPolicy
+
+        policy = TeacherPolicy(quote_style=config.quote_style)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    with make_browser(config.browser, err) as browser, Progress(console=err) as progress:
+        task = progress.add_task("demonstrations", total=len(questions))
+        counts = generate_demos(
+            questions, policy, browser, config.out, keep_failures=config.keep_failures,
+            on_progress=lambda done, total: progress.update(task, completed=done),
+        )  # fmt: skip
+    err.print(f"Demonstrations in {config.out}: " + json.dumps(counts))
+    return 0
+
+
+def run_export(config: ExportConfig) -> int:
+    from training.demos import export_prompt_completions
+
+    rows = export_prompt_completions(config.episodes, config.out, with_grammar=config.with_grammar)
+    Console(stderr=True).print(f"Wrote {rows} prompt/completion pairs to {config.out}")
+    return 0
+
+
+def run_train_bc(config: TrainBCConfig) -> int:
+    from agent.episode import read_episodes
+
+    _log_to_stderr()
+    bc = BCConfig.model_validate(config.model_dump(exclude={"demos", "work"}))
+    if config.demos:
+        from training.bc import train_bc
+
+        episodes = [episode for path in config.demos for episode in read_episodes(path)]
+        summary = train_bc(bc, episodes)
+    else:
+        from training.default_policy import build_default_policy
+
+        summary = build_default_policy(bc, config.work or bc.out / "work")
+    Console(stderr=True).print(f"Saved the policy to {bc.out}: " + json.dumps(summary))
+    return 0
+
+
+def run_train_rm(config: TrainRMConfig) -> int:
+    _log_to_stderr()
+    rm = RMConfig.model_validate(config.model_dump(exclude={"work", "policy_model"}))
+    if rm.comparisons:
+        from training.reward_training import train_reward_model
+
+        summary = train_reward_model(rm)
+    else:
+        from training.default_reward_model import build_default_reward_model
+
+        quiet_loading()
+        summary = build_default_reward_model(
+            rm, config.work or rm.out / "work", policy_path=config.policy_model
+        )
+    Console(stderr=True).print(f"Saved the reward model to {rm.out}: " + json.dumps(summary))
+    return 0
+
+
+def run_synthesize(config: SynthesizeConfig) -> int:
+    from rich.progress import Progress
+
+    from agent.best_of_n import sample_episodes
+    from agent.lm_policy import LMPolicy
+    from training.judge import ReferenceJudge
+    from training.synthetic import synthesize_comparisons
+
+    questions = config.selected()
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    quiet_loading()
+    policy = LMPolicy.from_pretrained(
+        config.model or DEFAULT_POLICY, temperature=config.temperature
+    )
+    seed = config.seed
+    with make_browser(config.browser, err) as browser, Progress(console=err) as progress:
+        task = progress.add_task("comparisons", total=len(questions))
+        counts = synthesize_comparisons(
+            questions,
+            lambda question, n: sample_episodes(question, policy, browser, n, seed=seed),
+            ReferenceJudge(),
+            config.out,
+            n_samples=config.n_samples,
+            seed=seed,
+            keep_ties=not config.no_ties,
+            on_progress=lambda done, total: progress.update(task, completed=done),
+        )
+    err.print(f"Comparisons in {config.out}: " + json.dumps(counts))
+    return 0
+
+
+def run_compare(config: CompareConfig) -> int:
+    from training.compare_ui import run_compare_session
+
+    if not config.pairs.is_file():
+        raise UsageError(f"no such file: {config.pairs}")
+    counts = run_compare_session(
+        config.pairs, config.out, console=Console(highlight=False), labeler=config.labeler
+    )
+    Console(stderr=True).print(f"Labels in {config.out}: " + json.dumps(counts))
+    return 0
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
