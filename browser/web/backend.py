@@ -12,7 +12,9 @@ instruction to the backend, and the rendered page is all the policy sees of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
@@ -20,7 +22,9 @@ from typing import Literal
 import httpx
 from pydantic import ValidationError
 
+from browser.errors import BackendError, BrowserError
 from browser.models import Document, SearchResult
+from browser.web.addresses import shorten
 from browser.web.config import WebConfig
 from browser.web.errors import WebConfigError
 from browser.web.extract import to_document
@@ -33,6 +37,7 @@ from browser.web.providers import (
 )
 from browser.web.transports import build_client
 
+logger = logging.getLogger(__name__)
 ProviderName = Literal["searxng", "brave", "ddgs"]
 
 
@@ -104,10 +109,15 @@ class WebBackend:
             raise
 
     def search(self, query: str, *, limit: int = 10) -> list[SearchResult]:
-        """Up to ``limit`` results from the provider; none for a blank query."""
+        """Up to ``limit`` results from the provider; none for a blank query.
+
+        Raises:
+            BackendError: whatever went wrong, and only that (see :func:`_contained`).
+        """
         if not query.strip() or limit < 1:
             return []
-        return self.provider.search(query.strip(), limit=limit)[:limit]
+        with _contained(f"search {query!r}"):
+            return self.provider.search(query.strip(), limit=limit)[:limit]
 
     def open(self, url: str) -> Document:
         """The page at ``url``, its ``url`` the final one after redirects.
@@ -115,9 +125,10 @@ class WebBackend:
         Raises:
             PageNotFound: HTTP 404 or 410.
             BackendError: see :meth:`browser.web.fetch.Fetcher.fetch` and
-                :func:`browser.web.extract.to_document`.
+                :func:`browser.web.extract.to_document`; nothing else ever leaves.
         """
-        return to_document(self._fetcher.fetch(url))
+        with _contained(f"open {shorten(url)}"):
+            return to_document(self._fetcher.fetch(url))
 
     def close(self) -> None:
         """Close the client (its connections and cache)."""
@@ -133,6 +144,24 @@ class WebBackend:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+@contextmanager
+def _contained(what: str) -> Iterator[None]:
+    """The backend's last line: an exception a server's answer provoked in code below that
+    no case above foresaw becomes a BackendError (logged with its traceback), so it reaches
+    the policy as an observation's error and never ends the agent's run."""
+    try:
+        yield
+    except BrowserError:
+        raise
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except Exception as exc:
+        logger.warning("%s failed unexpectedly", what, exc_info=True)
+        raise BackendError(
+            f"{what} failed: {type(exc).__name__}: {shorten(str(exc), 200)}"
+        ) from None
 
 
 def _provider(name: str, client: httpx.Client, searxng_url: str | None) -> SearchProvider:

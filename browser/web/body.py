@@ -3,8 +3,9 @@
 httpx would inflate each network chunk whole, so one 64 KiB chunk of a gzip bomb could
 become 64 MiB before any check. Here ``zlib`` is asked for at most the bytes still allowed,
 so memory stays near the cap whatever the compression ratio; the cap counts *decoded*
-bytes. The deadline is checked after every chunk, which bounds a server that drips one
-byte at a time; a server that sends nothing is bounded by the read timeout.
+bytes. The deadline is checked after every chunk, and the network layer cuts every read to the
+time left (:mod:`browser.web.deadline`), which bounds a server that drips one byte at a
+time; a server that sends nothing is bounded by the read timeout.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ def read_body(response: httpx.Response, *, max_bytes: int, deadline: float, what
     except zlib.error as exc:
         raise BackendError(f"{what} has a broken {encoding} body: {exc}") from None
     except httpx.TimeoutException:
+        if time.monotonic() >= deadline:
+            raise BackendError(
+                f"{what} was still arriving at the time limit; stopped reading"
+            ) from None
         raise BackendError(f"{what} stopped sending data (read timeout)") from None
     except httpx.TransportError as exc:
         raise BackendError(f"{what} broke off while sending: {exc}") from None

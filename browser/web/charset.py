@@ -2,8 +2,9 @@
 detection, in the order browsers use (WHATWG "encoding sniffing").
 
 Labels are read as browsers read them: ``iso-8859-1`` and ``us-ascii`` mean windows-1252,
-a ``<meta>`` that claims UTF-16 means UTF-8, and UTF-7 is never used. Undecodable bytes
-become U+FFFD rather than errors.
+a ``<meta>`` that claims UTF-16 means UTF-8, and UTF-7 is never used. A label naming no
+text encoding (``rot13``, ``zlib``, ``base64``, ``undefined``, an unknown name) is ignored,
+as browsers ignore it. Undecodable bytes become U+FFFD rather than errors.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "latin-1", "ascii"})
+_NEVER = frozenset(
+    {"utf-7", "undefined", "punycode", "idna", "unicode-escape", "raw-unicode-escape"}
+)  # text codecs no web page uses, whose decoders reinterpret bytes or raise
 
 
 def decode_body(body: bytes, *, declared: str | None, html: bool) -> tuple[str, str]:
@@ -40,7 +44,10 @@ def decode_body(body: bytes, *, declared: str | None, html: bool) -> tuple[str, 
         or (meta_charset(body) if html else None)
         or detect_encoding(body)
     )
-    return body.decode(encoding, errors="replace"), encoding
+    try:
+        return body.decode(encoding, errors="replace"), encoding
+    except (LookupError, UnicodeError, ValueError):  # a codec that refuses "replace"
+        return body.decode("utf-8", errors="replace"), "utf-8"
 
 
 def bom_encoding(body: bytes) -> str | None:
@@ -56,10 +63,12 @@ def normalize_label(label: str | None) -> str | None:
     if not label:
         return None
     try:
-        name = codecs.lookup(label.strip().strip("\"'").strip()).name
-    except (LookupError, ValueError):
+        info = codecs.lookup(label.strip().strip("\"'").strip())
+        b"".decode(info.name)  # bytes-to-bytes and text-to-text codecs refuse this
+    except (LookupError, ValueError, UnicodeError, TypeError):
         return None
-    if name == "utf-7":
+    name = info.name
+    if name in _NEVER or not getattr(info, "_is_text_encoding", True):
         return None
     return "cp1252" if name in _WINDOWS_1252_ALIASES else name
 

@@ -24,6 +24,7 @@ from browser.errors import BackendError, PageNotFound
 from browser.web.addresses import AllowList, check_url, shorten
 from browser.web.body import read_body
 from browser.web.config import WebConfig
+from browser.web.deadline import deadline as network_deadline
 from browser.web.errors import BlockedAddress, RobotsDisallowed
 from browser.web.robots import MAX_ROBOTS_BYTES, RobotsRules, product_token
 from browser.web.transports import CACHE_EXTENSION
@@ -69,14 +70,14 @@ class Fetcher:
             BackendError: any other HTTP error, a redirect loop or too many redirects, a
                 timeout, or a body over ``max_bytes``.
         """
-        deadline = time.monotonic() + self._config.total_timeout_s
         first = check_url(url, allow=self._allow)
-        fetched = self._follow(
-            first,
-            deadline=deadline,
-            robots=self._config.obey_robots,
-            max_bytes=self._config.max_bytes,
-        )
+        with network_deadline(self._config.total_timeout_s) as deadline:
+            fetched = self._follow(
+                first,
+                deadline=deadline,
+                robots=self._config.obey_robots,
+                max_bytes=self._config.max_bytes,
+            )
         if fetched.status in (404, 410):
             raise PageNotFound(url)
         if fetched.status == 429:

@@ -21,6 +21,7 @@ import httpcore
 import httpx
 
 from browser.web.addresses import AllowList, check_resolved
+from browser.web.deadline import bounded
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,10 @@ class GuardedBackend(httpcore.NetworkBackend):
         failure: httpcore.ConnectError | None = None
         for address in addresses[:MAX_ADDRESSES_TRIED]:
             try:  # an address literal: getaddrinfo inside does no lookup, so no rebinding
-                return self._sockets.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                stream = self._sockets.connect_tcp(
+                    address, port, bounded(timeout, "connect"), local_address, socket_options
                 )
+                return DeadlineStream(stream)
             except httpcore.ConnectError as exc:
                 logger.debug("connecting to %s (%s) port %d failed: %s", host, address, port, exc)
                 failure = exc
@@ -85,6 +87,36 @@ class GuardedBackend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._sockets.sleep(seconds)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake keeps to the deadline of
+    :mod:`browser.web.deadline`: a server dripping its status line or headers one byte at
+    a time is cut off when the fetch's time is up, not never."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, bounded(timeout, "read"))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, bounded(timeout, "write"))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        upgraded = self._inner.start_tls(ssl_context, server_hostname, bounded(timeout, "TLS"))
+        return DeadlineStream(upgraded)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._inner.get_extra_info(info)
 
 
 class GuardedTransport(httpx.BaseTransport):

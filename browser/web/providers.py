@@ -14,10 +14,10 @@ DuckDuckGo goes through the ``ddgs`` package, which has its own HTTP client.
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import closing
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -28,8 +28,10 @@ from browser.html_text import clean_inline
 from browser.models import SearchResult
 from browser.web.addresses import shorten
 from browser.web.body import read_body
+from browser.web.deadline import deadline as network_deadline
 from browser.web.errors import SearchFailed, WebConfigError
 from browser.web.fetch import http_status
+from browser.web.untrusted import bounded_json
 
 if TYPE_CHECKING:
     from ddgs import DDGS
@@ -134,21 +136,31 @@ class DuckDuckGoProvider:
 
     name = "ddgs"
 
-    def __init__(self, *, ddgs: DDGS | None = None, region: str = "us-en") -> None:
+    def __init__(
+        self, *, ddgs: DDGS | None = None, region: str = "us-en", timeout_s: float = 15.0
+    ) -> None:
         if ddgs is None:
             from ddgs import DDGS  # imported here: ddgs is only needed for this provider
 
             ddgs = DDGS(timeout=10)
         self._ddgs = ddgs
         self._region = region
+        self._timeout_s = timeout_s
 
     def search(self, query: str, *, limit: int) -> list[SearchResult]:
         from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
+        # ddgs talks through its own client: our deadline cannot reach its sockets, so the
+        # call runs in a worker thread that we stop waiting for at the time limit
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddgs")
+        call = pool.submit(
+            self._ddgs.text, query, region=self._region, max_results=limit, backend="duckduckgo"
+        )
+        pool.shutdown(wait=False)
         try:
-            rows = self._ddgs.text(
-                query, region=self._region, max_results=limit, backend="duckduckgo"
-            )
+            rows = call.result(timeout=self._timeout_s)
+        except FutureTimeout:
+            raise SearchFailed(f"DuckDuckGo did not answer within {self._timeout_s:g} s") from None
         except RatelimitException:
             raise SearchFailed("DuckDuckGo is rate-limiting us; try again later") from None
         except TimeoutException:
@@ -202,8 +214,8 @@ def _get_json(
     timeout_s: float,
     what: str,
 ) -> Any:
-    """GET ``url`` and parse its JSON body, turning every failure into SearchFailed."""
-    deadline = time.monotonic() + timeout_s
+    """GET ``url`` and parse its JSON body (bounded in size and nesting), turning every
+    failure into SearchFailed; the whole request keeps to one deadline of ``timeout_s``."""
     request = client.build_request(
         "GET",
         url,
@@ -213,10 +225,11 @@ def _get_json(
         timeout=timeout_s,
     )
     try:
-        response = client.send(request, stream=True, follow_redirects=False)
-        with closing(response):
-            _raise_for_status(response, what)
-            body = read_body(response, max_bytes=MAX_JSON_BYTES, deadline=deadline, what=what)
+        with network_deadline(timeout_s) as deadline:
+            response = client.send(request, stream=True, follow_redirects=False)
+            with closing(response):
+                _raise_for_status(response, what)
+                body = read_body(response, max_bytes=MAX_JSON_BYTES, deadline=deadline, what=what)
     except httpx.TimeoutException:
         raise SearchFailed(f"{what} did not answer within {timeout_s:g} s") from None
     except httpx.TransportError as exc:
@@ -226,7 +239,7 @@ def _get_json(
     except BackendError as exc:  # a blocked address, a body over the cap, a broken stream
         raise SearchFailed(f"{what} failed: {exc}") from None
     try:
-        return json.loads(body)
+        return bounded_json(body)
     except ValueError as exc:
         raise SearchFailed(f"{what} answered malformed JSON ({shorten(str(exc), 120)})") from None
 

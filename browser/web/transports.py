@@ -36,25 +36,48 @@ CACHE_EXTENSION = "webgpt.cache"
 
 
 class ThrottledTransport(httpx.BaseTransport):
-    """Waits so that two requests to the same host are ``interval_s`` apart."""
+    """Waits so that two requests to the same server are ``interval_s`` apart.
 
-    def __init__(self, inner: httpx.BaseTransport, *, interval_s: float) -> None:
+    A server is known by the addresses its host name resolves to, not by the name: the
+    same machine reached as ``127.0.0.1``, ``127.1``, ``2130706433`` or ``localhost``
+    takes its turns in one queue. A request waits for the latest turn of any of its
+    addresses, and takes the next turn on all of them.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        interval_s: float,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         if interval_s < 0:
             raise ValueError(f"interval_s={interval_s} must not be negative")
         self._inner = inner
         self._interval = interval_s
+        self._resolve = resolver
         self._next_turn: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self._interval > 0:
+            servers = self._servers(request.url)
             with self._lock:  # take a turn, then wait for it outside the lock
                 now = time.monotonic()
-                turn = max(now, self._next_turn.get(request.url.host, now))
-                self._next_turn[request.url.host] = turn + self._interval
+                turn = max([now, *(self._next_turn.get(s, now) for s in servers)])
+                for server in servers:
+                    self._next_turn[server] = turn + self._interval
             if turn > now:
                 time.sleep(turn - now)
         return self._inner.handle_request(request)
+
+    def _servers(self, url: httpx.URL) -> list[str]:
+        """The addresses of ``url``'s host (the name itself when it does not resolve: the
+        guarded layer refuses it anyway)."""
+        try:
+            return self._resolve(url.host, url.port or 443)
+        except Exception:  # any resolver failure: throttle by name, the connect will fail
+            return [url.host]
 
     def close(self) -> None:
         self._inner.close()
@@ -98,7 +121,7 @@ def build_client(
         allow=AllowList.parse(config.allow_hosts), resolver=resolver, verify=verify
     )
     transport: httpx.BaseTransport = ThrottledTransport(
-        guarded, interval_s=config.per_host_interval_s
+        guarded, interval_s=config.per_host_interval_s, resolver=resolver
     )
     if config.cache_dir is not None:
         storage = SqliteStorage(

@@ -223,6 +223,20 @@ def test_robots_txt_disallow_is_obeyed(site: LocalSite, make_backend: MakeBacken
     assert make_backend(obey_robots=False).open(site.url("/private/secret")).title == "Secret"
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/%2e/private", "/%2fprivate", "/x/..%2Fprivate", "/./private/", "//private", "/%70rivate"],
+)
+def test_robots_txt_is_matched_on_the_normalised_path(
+    site: LocalSite, make_backend: MakeBackend, path: str
+) -> None:
+    """A server that normalises paths would serve /private for these spellings."""
+    site.page("/robots.txt", "User-agent: *\nDisallow: /private\n", content_type="text/plain")
+    with pytest.raises(RobotsDisallowed, match="disallows"):
+        make_backend().open(site.url(path))
+    assert all(not hit.path.startswith(("/%", "/x", "/.", "//")) for hit in site.hits)
+
+
 def test_robots_groups_for_our_product_token_apply(
     site: LocalSite, make_backend: MakeBackend
 ) -> None:
