@@ -111,6 +111,8 @@ def read_directory(root: Path, *, base_url: str | None = None) -> Iterator[Corpu
 def read_inputs(paths: Iterable[Path], *, base_url: str | None = None) -> Iterator[CorpusEntry]:
     """Entries of every input: ``.jsonl`` files, summaries ``.json`` files and directories."""
     for path in paths:
+        if path.exists() and not (path.is_dir() or path.is_file()):
+            raise CorpusError(f"{path}: not a regular file or a directory")
         if path.is_dir():
             yield from read_directory(path, base_url=base_url)
         elif path.suffix.lower() == ".jsonl":

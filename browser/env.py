@@ -37,7 +37,7 @@ from browser.commands import (
 )
 from browser.errors import BackendError, CommandSyntaxError
 from browser.models import Quote, Value
-from browser.observation import Observation
+from browser.observation import Observation, as_data
 from browser.render import Page, render_document, render_search, strip_link_marks
 from browser.text import collapse_spaces, fold
 
@@ -184,7 +184,7 @@ class BrowserEnv:
             results = self.backend.search(query, limit=self.config.search_results)
         except BackendError as exc:
             logger.warning("search %r failed: %s", query, exc)
-            raise _ActionError(f"search failed: {exc}") from exc
+            raise _ActionError(f"search failed: {as_data(str(exc), limit=200)}") from exc
         if not results:
             raise _ActionError(f"no results for {query!r}; try other words")
         self._go(render_search(query, results, width=self.config.width))
@@ -198,7 +198,7 @@ class BrowserEnv:
         try:
             document = self.backend.open(url)
         except BackendError as exc:
-            raise _ActionError(f"could not open {url}: {exc}") from exc
+            raise _ActionError(f"could not open {url}: {as_data(str(exc), limit=200)}") from exc
         self._go(render_document(document, width=self.config.width))
 
     def _go(self, page: Page) -> None:

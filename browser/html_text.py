@@ -17,6 +17,7 @@ from typing import Any
 
 import lxml.etree
 
+from browser.hidden_css import apply_page_styles, hides
 from browser.models import Link
 
 _INVISIBLE_RE = re.compile(
@@ -126,10 +127,6 @@ _UNSEEN_TAGS = frozenset(
 # MediaWiki's citation marks and edit links: a "[12]" in a quote would read as a citation of
 # quote 12 in the agent's answer
 _UNSEEN_CLASSES = frozenset({"reference", "mw-editsection", "noprint"})
-_HIDDEN_STYLE_RE = re.compile(
-    r"display:none|visibility:(?:hidden|collapse)|font-size:0(?:\.0*)?(?:[a-z%]+)?(?:;|!|$)"
-    r"|opacity:0(?:\.0*)?(?:;|!|$)"
-)
 _BLOCK_TAGS = frozenset(
     {"html", "body", "p", "div", "section", "article", "main", "header", "footer", "nav",
      "aside", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table",
@@ -143,7 +140,9 @@ LINK_ATTRIBUTES = {"a": "href", "ref": "target"}  # HTML, trafilatura
 
 
 def drop_unseen(root: Any) -> None:
-    """Remove, in place, the elements a reader of the rendered page would not see."""
+    """Remove, in place, the elements a reader of the rendered page would not see (their
+    tags, attributes, and the CSS of :mod:`browser.hidden_css`)."""
+    apply_page_styles(root)
     unseen = [element for element in root.iter() if is_unseen(element)]
     for element in unseen:
         if element.getparent() is not None:
@@ -162,8 +161,7 @@ def is_unseen(element: Any) -> bool:
     classes = element.get("class")
     if classes and not _UNSEEN_CLASSES.isdisjoint(classes.split()):
         return True
-    style = element.get("style")
-    return bool(style) and _HIDDEN_STYLE_RE.search(re.sub(r"\s+", "", style.lower())) is not None
+    return hides(element)
 
 
 LinkResolver = Callable[[str | None], str | None]

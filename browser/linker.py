@@ -10,26 +10,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from browser.models import Link
 
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
 
+_URL = "\x00url"  # the key under which a trie node keeps the url of a title ending there
+
+
 class TitleLinker:
-    """Finds title mentions in text by token lookup: O(tokens), not O(tokens × titles)."""
+    """Finds title mentions in text by walking a trie of title tokens: each position costs
+    at most the longest title's length, however many titles share a first word ("List of
+    …", "Page 1" … "Page 150000"), so linking is linear in the text."""
 
     def __init__(self, titles: Iterable[tuple[str, str]]) -> None:
-        """``titles`` yields ``(title, url)`` pairs."""
-        # first token -> [(token tuple, url)], longest first
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        """``titles`` yields ``(title, url)`` pairs; the first title of a form wins."""
+        self._trie: dict[str, Any] = {}
         for title, url in titles:
             for form in _surface_forms(title):
-                tokens = tuple(_TOKEN_RE.findall(form))
-                if tokens:
-                    self._by_first.setdefault(tokens[0], []).append((tokens, url))
-        for candidates in self._by_first.values():
-            candidates.sort(key=lambda candidate: -len(candidate[0]))
+                tokens = _TOKEN_RE.findall(form)
+                if not tokens:
+                    continue
+                node = self._trie
+                for token in tokens:
+                    node = node.setdefault(token, {})
+                node.setdefault(_URL, url)
 
     def links(self, text: str, *, self_url: str | None = None) -> tuple[Link, ...]:
         """The links to add to ``text``, in order, without overlaps."""
@@ -54,11 +61,15 @@ class TitleLinker:
         return tuple(found)
 
     def _longest_match_at(self, tokens: list[str], i: int) -> tuple[int, str] | None:
-        for candidate, url in self._by_first.get(tokens[i], ()):
-            width = len(candidate)
-            if tuple(tokens[i : i + width]) == candidate:
-                return width, url
-        return None
+        node, found = self._trie, None
+        for width, token in enumerate(tokens[i:], 1):
+            child = node.get(token)
+            if child is None:
+                break
+            node = child
+            if _URL in node:
+                found = (width, node[_URL])
+        return found
 
 
 def _inside_name(tokens: list[str], i: int) -> bool:

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 from pydantic import Field
 
 from browser.models import Quote, Value
+from browser.render import strip_link_marks
+
+MAX_DATA_CHARS = 120
+"""The longest title (or server message) shown outside the page window."""
+
+
+def as_data(text: str, *, limit: int = MAX_DATA_CHARS) -> str:
+    """Text a page or a server wrote, shown outside the page window (a title, an error a
+    server caused): on one line, cut to ``limit`` characters and in double quotes, so it
+    reads as quoted data and cannot pass for the browser's own words or a link mark."""
+    line = " ".join(strip_link_marks(text).split())
+    if len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return json.dumps(line, ensure_ascii=False)
 
 
 class Observation(Value):
@@ -34,7 +50,8 @@ class Observation(Value):
         if self.quotes:
             parts.append("Quotes:")
             parts.extend(
-                f"[{n}] {q.title} ({q.url}): {q.text}" for n, q in enumerate(self.quotes, 1)
+                f"[{n}] {as_data(q.title)} ({q.url}): {q.text}"
+                for n, q in enumerate(self.quotes, 1)
             )
         else:
             parts.append("Quotes: none yet")
@@ -44,7 +61,7 @@ class Observation(Value):
         if self.page_url is None:
             parts.append("Page: none open yet; start with a search")
         else:
-            parts.append(f"Page: {self.page_title} ({self.page_url})")
+            parts.append(f"Page: {as_data(self.page_title or '')} ({self.page_url})")
             parts.append(f"Lines {self.first_line}–{self.last_line} of {self.total_lines}:")
             parts.extend(f"L{n}: {line}" for n, line in enumerate(self.window, self.first_line))
         if self.error:

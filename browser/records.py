@@ -24,6 +24,8 @@ from pydantic import BaseModel, ValidationError
 from browser.errors import RecordFormatError
 
 _M = TypeVar("_M", bound=BaseModel)
+MAX_LINE_CHARS = 256 * 1024 * 1024
+"""The longest record line read (a 100 MB page builds; an endless line does not)."""
 
 
 def problem(exc: ValidationError) -> str:
@@ -42,6 +44,8 @@ def json_lines(
         error: a line is not JSON (``file:line: not valid JSON (…)``), or the file is
             missing or unreadable (``file: …``).
     """
+    if path.exists() and not path.is_file():
+        raise error(f"{path}: not a regular file")
     try:
         handle = path.open(encoding="utf-8")
     except FileNotFoundError:
@@ -49,12 +53,16 @@ def json_lines(
     except OSError as exc:
         raise error(f"{path}: cannot read ({exc.strerror})") from None
     with handle:
+        number = 0
         try:
-            for number, line in enumerate(handle, 1):
+            while line := handle.readline(MAX_LINE_CHARS + 1):
+                number += 1
+                if len(line) > MAX_LINE_CHARS:
+                    raise error(f"{path}:{number}: longer than {MAX_LINE_CHARS} characters")
                 if line.strip():
                     yield number, parse_json(line, f"{path}:{number}", error=error)
         except UnicodeDecodeError as exc:
-            raise error(f"{path}: not UTF-8 text ({exc.reason})") from None
+            raise error(f"{path}:{number + 1}: not UTF-8 text ({exc.reason})") from None
 
 
 def parse_json(

@@ -75,7 +75,7 @@ def render_search(query: str, results: list[SearchResult], *, width: int) -> Pag
     lines: list[str] = []
     for link_id, result in enumerate(results):
         title = collapse_spaces(result.title).replace(" ", _NBSP) or result.url
-        lines.extend(_wrap(f"【{link_id}†{title}】 {_short_url(result.url)}", width))
+        lines.extend(_wrap(f"【{link_id}†{title}】 {short_url(result.url)}", width))
         lines.extend(_wrap(result.snippet, width))
     return Page(
         url=f"search:{query}",
@@ -96,7 +96,8 @@ def _wrap(paragraph: str, width: int) -> list[str]:
     return [line.replace(_NBSP, " ") for line in wrapped]
 
 
-def _short_url(url: str) -> str:
+def short_url(url: str) -> str:
+    """A url as a results page shows it: host and path for the web, else the url."""
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
         return parts.netloc + parts.path

@@ -18,7 +18,8 @@ import math
 import posixpath
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from libzim.reader import Archive
 from libzim.search import Query, Searcher
 from libzim.suggestion import SuggestionSearcher
 
-from browser.errors import BackendError, CorpusError, PageNotFound
+from browser.errors import BackendError, BrowserError, CorpusError, PageNotFound
 from browser.models import Document, SearchResult
 from browser.text import STOPWORDS, collapse_spaces, split_sentences
 from browser.zim.extract import ExtractedPage, Resolver, extract_page
@@ -68,18 +69,16 @@ class ZimBackend:
         self.path = Path(path)
         if not self.path.is_file():
             raise CorpusError(f"{self.path}: no such ZIM file")
-        try:
+        with self._libzim("not a readable ZIM archive", error=CorpusError):
             self._archive = Archive(self.path)
-        except RuntimeError as exc:
-            raise CorpusError(f"{self.path}: not a readable ZIM archive ({exc})") from None
-        self.metadata = _text_metadata(self._archive)
-        self.urls: UrlScheme = url_scheme(self.metadata, fallback_name=self.path.stem)
-        self.full_text: bool = self._archive.has_fulltext_index
+            self.metadata = _text_metadata(self._archive)
+            self.urls: UrlScheme = url_scheme(self.metadata, fallback_name=self.path.stem)
+            self.full_text: bool = self._archive.has_fulltext_index
+            self._searcher = Searcher(self._archive) if self.full_text else None
+            self._suggester = SuggestionSearcher(self._archive)
         # libzim's searchers are not thread-safe (reading entries is): one lock serialises
         # each search from its query to its last result.
         self._lock = threading.Lock()
-        self._searcher = Searcher(self._archive) if self.full_text else None
-        self._suggester = SuggestionSearcher(self._archive)
         logger.debug("opened %s (%s, full text: %s)", self.path, self.urls.base, self.full_text)
 
     @property
@@ -89,11 +88,31 @@ class ZimBackend:
             return None
         return self.urls.url(self._archive.main_entry.get_item().path)
 
+    @contextmanager
+    def _libzim(self, what: str, *, error: type[BrowserError] = BackendError) -> Iterator[None]:
+        """libzim reports a corrupt archive (a bad header, a broken cluster, a missing
+        entry) as RuntimeError, and worse from deep inside; each becomes one line naming
+        the file and what failed."""
+        try:
+            yield
+        except BrowserError:
+            raise
+        except (RuntimeError, OSError, ValueError, MemoryError, UnicodeError) as exc:
+            detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise error(f"{self.path}: {what} ({detail})") from None
+
     def search(self, query: str, *, limit: int = 10) -> list[SearchResult]:
         """Up to ``limit`` articles matching ``query``, best first, each article once.
 
         Only the words of ``query`` are searched: no character of it is read as syntax.
+
+        Raises:
+            BackendError: the archive is corrupt where the search read it.
         """
+        with self._libzim(f"search for {query[:80]!r} failed, the archive may be corrupt"):
+            return self._search(query, limit)
+
+    def _search(self, query: str, limit: int) -> list[SearchResult]:
         terms = _QUERY_WORD_RE.findall(query.lower())
         if not terms or limit < 1:
             return []
@@ -117,7 +136,16 @@ class ZimBackend:
         return results
 
     def open(self, url: str) -> Document:
-        """The article at ``url`` with its in-archive links; a redirect opens its target."""
+        """The article at ``url`` with its in-archive links; a redirect opens its target.
+
+        Raises:
+            PageNotFound: no article at ``url``.
+            BackendError: the archive is corrupt where the article is stored.
+        """
+        with self._libzim(f"reading {url} failed, the archive may be corrupt"):
+            return self._open(url)
+
+    def _open(self, url: str) -> Document:
         path = self.urls.path(url)
         item = self._page_item(path) if path else None
         if item is None:
@@ -142,11 +170,8 @@ class ZimBackend:
                 search = suggester.suggest(query)
             return list(search.getResults(0, depth)), search.getEstimatedMatches()
 
-        try:
-            with self._lock:
-                return relaxed_ranking(find, terms, count, total=self._archive.article_count)
-        except RuntimeError as exc:
-            raise BackendError(f"{self.path}: search for {terms!r} failed: {exc}") from exc
+        with self._lock:
+            return relaxed_ranking(find, terms, count, total=self._archive.article_count)
 
     def _page_item(self, path: str) -> Any:
         """The item of the page at ``path`` (a redirect's target), or None."""

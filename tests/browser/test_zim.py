@@ -14,7 +14,7 @@ from agent.loop import run_episode
 from agent.teacher import TeacherPolicy
 from browser.checker import check_backend
 from browser.env import BrowserConfig, BrowserEnv
-from browser.errors import CorpusError, PageNotFound
+from browser.errors import BackendError, CorpusError, PageNotFound
 from browser.zim import UrlScheme, ZimBackend, url_scheme
 from browser.zim.backend import RELAXED_WORDS, relaxed_ranking, snippet
 from browser.zim.extract import extract_page
@@ -367,3 +367,42 @@ def test_cli_answers_from_a_zim_archive(zim_path: Path, capsys: pytest.CaptureFi
     assert result["references"][0]["url"] == "https://en.wikipedia.org/wiki/Eiffel_Tower"
     assert main(["ask", "--web", "zim", "q"]) == 2
     assert "--web zim needs --zim FILE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", [0.3, 0.5, 0.7, 0.9])
+def test_a_corrupted_archive_fails_in_one_line_naming_the_file(
+    zim_path: Path, tmp_path: Path, where: float
+) -> None:
+    """Bytes overwritten inside the archive (clusters, indexes, pointer lists): every failure
+    is one of the browser's errors naming the file; nothing else escapes a search or an
+    open."""
+    data = bytearray(zim_path.read_bytes())
+    start = int(len(data) * where)
+    data[start : start + 4096] = bytes(range(256)) * 16
+    broken = tmp_path / "broken.zim"
+    broken.write_bytes(bytes(data))
+    try:
+        backend = ZimBackend(broken)
+    except CorpusError as exc:
+        assert str(exc).startswith(f"{broken}: not a readable ZIM archive (")
+        return
+    for query in ("seurat", "pointillism painting", "dots", "jatte"):
+        try:
+            results = backend.search(query, limit=5)
+        except BackendError as exc:
+            assert str(broken) in str(exc) and "\n" not in str(exc)
+            continue
+        for result in results:
+            try:
+                backend.open(result.url)
+            except BackendError as exc:
+                assert str(broken) in str(exc) and "\n" not in str(exc)
+
+
+def test_a_corrupted_header_is_a_clear_error(zim_path: Path, tmp_path: Path) -> None:
+    data = bytearray(zim_path.read_bytes())
+    data[8:40] = bytes(32)  # the header's counts and pointers
+    broken = tmp_path / "header.zim"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(CorpusError, match=f"{broken}: not a readable ZIM archive"):
+        ZimBackend(broken)
