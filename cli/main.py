@@ -29,6 +29,7 @@ from rich.markup import escape
 
 from agent.errors import AgentError
 from browser.errors import BrowserError
+from cli.app import AppConfig, AppExportConfig, run_app, run_app_export
 from cli.ask import AskConfig, BrowseConfig, run_ask, run_browse
 from cli.corpus import CorpusBuildConfig, run_corpus_build
 from cli.evaluate import EvalConfig, run_eval_command
@@ -40,6 +41,9 @@ from cli.training import (
     QuestionsConfig,
     SynthesizeConfig,
     TrainBCConfig,
+    TrainIterateConfig,
+    TrainRankerConfig,
+    TrainReaderConfig,
     TrainRMConfig,
     run_compare,
     run_demos,
@@ -47,6 +51,9 @@ from cli.training import (
     run_questions,
     run_synthesize,
     run_train_bc,
+    run_train_iterate,
+    run_train_ranker,
+    run_train_reader,
     run_train_rm,
 )
 
@@ -68,11 +75,21 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, type[BaseModel], Handler], ...] = (
      TrainBCConfig, run_train_bc),
     (("train", "rm"), "a reward model on pairwise comparisons; without --comparisons, build "
      "the embedded default", TrainRMConfig, run_train_rm),
+    (("train", "reader"), "the reader: MiniLM fine-tuned to pick the answering sentence and "
+     "its short answer", TrainReaderConfig, run_train_reader),
+    (("train", "ranker"), "the ranking policy: a head over the reader's scores, cloned from "
+     "the reading teacher", TrainRankerConfig, run_train_ranker),
+    (("train", "iterate"), "the default policy learns from its own best answers (expert "
+     "iteration or GRPO against the reward model)", TrainIterateConfig, run_train_iterate),
     (("comparisons", "synthesize"), "sample answers from the LM policy, rank them with a "
      "reference judge", SynthesizeConfig, run_synthesize),
     (("compare",), "label which of two answers is better", CompareConfig, run_compare),
     (("eval",), "answer every question of a dataset and report against the human answers",
      EvalConfig, run_eval_command),
+    (("app",), "the feedback web app: people demonstrate and compare in a browser",
+     AppConfig, run_app),
+    (("app", "export"), "write the app's demonstrations and comparisons as JSONL files",
+     AppExportConfig, run_app_export),
 )  # fmt: skip
 """Every command: its words, its help, its config model and its handler."""
 
@@ -98,15 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="webgpt", description="A WebGPT-style browsing agent that answers with citations."
     )
     groups: dict[tuple[str, ...], Any] = {(): parser.add_subparsers(dest="command", required=True)}
+    commands: dict[tuple[str, ...], argparse.ArgumentParser] = {}  # a command may head a group
     for words, help_text, config_class, handler in COMMANDS:
         for depth in range(1, len(words)):
             group = words[:depth]
             if group not in groups:
-                parent = groups[group[:-1]].add_parser(group[-1], help=f"{group[-1]} commands")
-                groups[group] = parent.add_subparsers(dest="_".join(group), required=True)
+                if group in commands:  # "app" runs by itself and heads "app export"
+                    groups[group] = commands[group].add_subparsers(dest="_".join(group))
+                else:
+                    parent = groups[group[:-1]].add_parser(group[-1], help=f"{group[-1]} commands")
+                    groups[group] = parent.add_subparsers(dest="_".join(group), required=True)
         command = groups[words[:-1]].add_parser(words[-1], help=help_text, description=help_text)
         add_flags(command, config_class)
         command.set_defaults(command_config=config_class, command_handler=handler)
+        commands[words] = command
     return parser
 
 
