@@ -12,3 +12,11 @@ DEFAULT_POLICY = CHECKPOINTS / "bc-default"
 
 DEFAULT_REWARD_MODEL = CHECKPOINTS / "rm-default"
 """The reward model of best-of-n: ``webgpt train rm --out agent/checkpoints/rm-default``."""
+
+DEFAULT_READER = CHECKPOINTS / "reader-default"
+"""The reader (relevance and answer spans): ``webgpt train reader --out
+agent/checkpoints/reader-default``."""
+
+DEFAULT_RANKER = CHECKPOINTS / "ranker-default"
+"""The ranking policy's head, cloned from the reading teacher: ``webgpt train ranker
+--out agent/checkpoints/ranker-default``."""

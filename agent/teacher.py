@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from browser.answer import ABSTAIN_ANSWER
 from browser.observation import Observation
 from browser.render import LINK_MARK_RE, strip_link_marks
 from browser.text import collapse_spaces, content_words, split_sentences, stem, words
 
-ABSTAIN_ANSWER = "I could not find the answer to this question in the pages I read."
 _YEAR_RE = re.compile(r"\b(1\d{3}|20\d{2}|\d{1,4}\s?(BC|BCE|AD|CE))\b")
 _MONTHS = {
     "january", "february", "march", "april", "may", "june", "july",

@@ -15,9 +15,13 @@ import re
 from pydantic import Field
 
 from browser.models import Quote, Value
-from browser.text import split_sentences
+from browser.text import collapse_spaces, split_sentences
 
+ABSTAIN_ANSWER = "I could not find the answer to this question in the pages I read."
+"""What a policy answers when its evidence is too weak to answer (it cites nothing)."""
 CITATION_RE = re.compile(r"\[(\d+)\]")
+SHORT_ANSWER_WORDS = 12
+"""A short answer is at most this many words (longer first sentences are the answer)."""
 _CITATION_MARK_RE = re.compile(r"\s*\[\d+\]")
 
 
@@ -29,6 +33,10 @@ def cited_numbers(text: str) -> list[int]:
 def strip_citations(text: str) -> str:
     """``text`` without its ``[n]`` citation marks."""
     return _CITATION_MARK_RE.sub("", text)
+
+
+def _comparable(text: str) -> str:
+    return collapse_spaces(text).lower()
 
 
 class CitedAnswer(Value):
@@ -55,3 +63,29 @@ class CitedAnswer(Value):
     def sentences(self) -> list[str]:
         """The answer's sentences, each with the citation marks written after it."""
         return split_sentences(self.text)
+
+    @property
+    def short_answer(self) -> str:
+        """The answer's short answer: its first sentence when that is a span of the quotes it
+        cites (a quote's page title counts) and the answer goes on to give the supporting
+        sentence ("The Tiber [1]. Rome lies on the Tiber [1]."); otherwise the whole answer.
+        Citation marks are dropped."""
+        sentences = self.sentences()
+        if len(sentences) >= 2:
+            first = strip_citations(sentences[0]).strip().rstrip(".")
+            if first and len(first.split()) <= SHORT_ANSWER_WORDS and first in self._cited_text():
+                return first
+        return self.plain_text
+
+    def _cited_text(self) -> str:
+        """The cited quotes as they were read: each page's title, then the quoted text."""
+        return " ".join(f"{q.title}: {q.text}" for q in self.cited_quotes)
+
+    @property
+    def in_its_quotes(self) -> bool:
+        """Whether every sentence of the answer (citation marks dropped, spacing and case
+        ignored) is a span of the quotes it cites, their titles included: the answer adds
+        no words of its own."""
+        cited = _comparable(self._cited_text())
+        parts = [_comparable(strip_citations(s)).rstrip(".") for s in self.sentences()]
+        return bool(cited) and all(part in cited for part in parts if part)

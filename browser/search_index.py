@@ -88,3 +88,21 @@ class SearchIndex:
         best = np.argpartition(-scores, count - 1)[:count]
         best = best[np.lexsort((best, -scores[best]))]  # by score, ties by position
         return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
+
+
+FUSION_DEPTH = 50
+"""How deep each ranking is read before fusing (reciprocal ranks below it add little)."""
+FUSION_K = 60
+"""Reciprocal rank fusion's constant (Cormack et al., 2009)."""
+FUSION_WEIGHTS = (1.0, 1.0)
+"""Weights of the BM25 and the dense ranking in hybrid search."""
+
+
+def fuse(rankings: Sequence[Sequence[int]], *, weights: Sequence[float]) -> list[int]:
+    """Reciprocal rank fusion: each item scores ``sum(weight / (FUSION_K + rank))`` over the
+    rankings it is in (rank from 1); best first, ties by the first ranking's order."""
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, 1):
+            scores[item] = scores.get(item, 0.0) + weight / (FUSION_K + rank)
+    return sorted(scores, key=lambda item: -scores[item])

@@ -68,11 +68,14 @@ _LEADING_CITATIONS_RE = re.compile(r"^((?:\[\d+\]\s*)+)")
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text``, split after ``.``, ``!`` or ``?`` before a capital or a digit.
 
-    The one splitter of the project (pages, quotes, answers): an initial or a common
-    abbreviation does not end a sentence ("L. L. Zamenhof", "St. Petersburg"), a closing
-    quote or bracket stays with its sentence, and citation marks written after a full stop
-    ("… in 1886. [1] Next") belong to the sentence before them.
+    The one splitter of the project (pages, quotes, answers): a line break ends a sentence
+    (a page's paragraphs, its one-line description), an initial or a common abbreviation
+    does not ("L. L. Zamenhof", "St. Petersburg"), a closing quote or bracket stays with its
+    sentence, and citation marks written after a full stop ("… in 1886. [1] Next") belong
+    to the sentence before them.
     """
+    if "\n" in text:
+        return [sentence for line in text.split("\n") for sentence in split_sentences(line)]
     pieces = _SENTENCE_END_RE.split(collapse_spaces(text))
     # split() with one group alternates text and the end mark (and closing quote) it captured
     merged: list[str] = []

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from agent.best_of_n import BEST_OF_TEMPERATURE, BEST_OF_TOP_P, DEFAULT_PATIENCE
 from agent.policy import Policy
-from agent.shipped import DEFAULT_POLICY, DEFAULT_REWARD_MODEL
+from agent.shipped import DEFAULT_POLICY, DEFAULT_RANKER, DEFAULT_REWARD_MODEL
 from browser.env import BrowserConfig, BrowserEnv
 from browser.models import Value
 from cli.flags import UsageError
@@ -70,11 +70,13 @@ class BrowserOptions(Value):
 class PolicyOptions(Value):
     """Who browses, and how it samples."""
 
-    policy: Literal["teacher", "lm", "chat"] = Field(
-        "lm", description="who browses: a causal LM (default: the embedded BC checkpoint, or "
-        "--model), the scripted teacher, or a chat endpoint",
+    policy: Literal["ranker", "teacher", "lm", "chat"] = Field(
+        "ranker", description="who browses: the ranking policy (the default, reading with the "
+        "shipped reader), the reading teacher, a causal LM (the embedded BC checkpoint, or "
+        "--model), or a chat endpoint",
     )  # fmt: skip
-    model: str | None = Field(None, description="lm: a checkpoint path or hub id")
+    model: str | None = Field(None, description="lm: a checkpoint path or hub id; ranker: a "
+                              "policy directory")  # fmt: skip
     chat_url: str | None = Field(None, description="chat: the OpenAI-compatible API root (…/v1)")
     chat_model: str | None = Field(None, description="chat: the model name the endpoint serves")
     temperature: float | None = Field(
@@ -102,6 +104,8 @@ class PolicyOptions(Value):
             raise ValueError(
                 f"no default policy at {DEFAULT_POLICY}; pass --model or --policy teacher"
             )
+        if self.policy == "ranker" and self.model is not None and not Path(self.model).is_dir():
+            raise ValueError(f"--model: no ranking policy directory at {self.model}")
         return self
 
     def sampling(self, *, best_of: int) -> tuple[float, float]:
@@ -183,10 +187,18 @@ def make_browser(options: BrowserOptions, err: Console) -> BrowserEnv:
 def make_policy(options: PolicyOptions, *, best_of: int = 1) -> Policy:
     """The policy the options name (a model is loaded here, and only here)."""
     temperature, top_p = options.sampling(best_of=best_of)
-    if options.policy == "teacher":
-        from agent.teacher import TeacherPolicy
+    if options.policy in ("teacher", "ranker"):
+        from agent.reader import Reader
 
-        return TeacherPolicy()
+        reader = Reader.load()
+        if options.policy == "teacher":
+            from agent.reading_teacher import ReadingTeacher
+
+            return ReadingTeacher.from_reader(reader)
+        from agent.ranker_policy import RankerPolicy
+
+        path = Path(options.model) if options.model else DEFAULT_RANKER
+        return RankerPolicy.load(path, reader=reader, temperature=temperature, seed=options.seed)
     if options.policy == "chat":
         assert options.chat_url and options.chat_model  # checked by PolicyOptions
         return make_chat_policy(options.chat_url, options.chat_model, temperature, options.seed)

@@ -25,7 +25,10 @@ from cli.options import (
     quiet_loading,
 )
 from training.bc_config import BCConfig
+from training.iterate_config import IterateConfig
 from training.questions import GeneratedQuestion
+from training.ranker_config import RankerConfig
+from training.reader_config import ReaderConfig
 from training.rm_config import RMConfig
 
 Split = Literal["train", "heldout", "all"]
@@ -59,11 +62,15 @@ class QuestionRun(Value):
 class DemosConfig(QuestionRun):
     """``webgpt demos generate``: a teacher answers questions; correct episodes are kept."""
 
+    teacher: Literal["reading", "lexical"] = Field(
+        "reading", description="the scripted teacher: reading with the shipped reader, or the "
+        "lexical one the LM policy was cloned from",
+    )  # fmt: skip
     teacher_url: str | None = Field(None, description="an OpenAI-compatible API root (…/v1)")
     teacher_model: str | None = Field(None, description="the teacher model's name at that endpoint")
     keep_failures: bool = Field(False, description="keep wrong episodes too")
     quote_style: Literal["text", "lines"] = Field(
-        "lines", description="how the scripted teacher quotes (the default build uses lines)"
+        "lines", description="how the lexical teacher quotes (the LM build uses lines)"
     )
 
     @model_validator(mode="after")
@@ -105,7 +112,38 @@ class TrainRMConfig(RMConfig):
     embedded default from the default policy's samples."""
 
     work: Path | None = Field(None, description="questions and comparisons of a default build")
-    policy_model: Path = Field(DEFAULT_POLICY, description="default build: the policy sampled")
+    policy_temperature: float = Field(
+        1.0, gt=0, description="default build: the default policy's sampling temperature"
+    )
+
+
+class TrainReaderConfig(ReaderConfig):
+    """``webgpt train reader``: the MiniLM reader (relevance and answer spans), from
+    questions generated on the corpus's training articles."""
+
+    work: Path | None = Field(None, description="the generated questions (default OUT/work)")
+
+
+class TrainRankerConfig(RankerConfig):
+    """``webgpt train ranker``: the ranking policy's head, cloned from the reading teacher;
+    without --demos, from demonstrations made here (the embedded default)."""
+
+    demos: list[Path] = Field(
+        default_factory=list, description="episode JSONL files (the teacher's)",
+        json_schema_extra={"metavar": "FILE"},
+    )  # fmt: skip
+    work: Path | None = Field(None, description="questions and demonstrations of a default build")
+
+
+class TrainIterateConfig(IterateConfig):
+    """``webgpt train iterate``: the default policy improves on its own best answers
+    (expert iteration or GRPO against the reward model and the gold answers)."""
+
+    demos: list[Path] = Field(
+        default_factory=list, description="the teacher's demonstrations (default: those of "
+        "the default policy's build, agent/checkpoints/ranker-default/work)",
+        json_schema_extra={"metavar": "FILE"},
+    )  # fmt: skip
 
 
 class SynthesizeConfig(QuestionRun):
@@ -149,10 +187,15 @@ def run_demos(config: DemosConfig) -> int:
     policy: Policy
     if config.teacher_url and config.teacher_model:
         policy = make_chat_policy(config.teacher_url, config.teacher_model, 0.0, 0)
-    else:
+    elif config.teacher == "lexical":
         from agent.teacher import TeacherPolicy
 
         policy = TeacherPolicy(quote_style=config.quote_style)
+    else:
+        from agent.reader import Reader
+        from agent.reading_teacher import ReadingTeacher
+
+        policy = ReadingTeacher.from_reader(Reader.load())
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     with make_browser(config.browser, err) as browser, Progress(console=err) as progress:
         task = progress.add_task("demonstrations", total=len(questions))
@@ -192,19 +235,93 @@ def run_train_bc(config: TrainBCConfig) -> int:
 
 def run_train_rm(config: TrainRMConfig) -> int:
     _log_to_stderr()
-    rm = RMConfig.model_validate(config.model_dump(exclude={"work", "policy_model"}))
+    rm = RMConfig.model_validate(config.model_dump(exclude={"work", "policy_temperature"}))
     if rm.comparisons:
         from training.reward_training import train_reward_model
 
         summary = train_reward_model(rm)
     else:
+        from agent.ranker_policy import RankerPolicy
         from training.default_reward_model import build_default_reward_model
 
         quiet_loading()
-        summary = build_default_reward_model(
-            rm, config.work or rm.out / "work", policy_path=config.policy_model
-        )
+        policy = RankerPolicy.load(temperature=config.policy_temperature)
+        summary = build_default_reward_model(rm, config.work or rm.out / "work", policy)
     Console(stderr=True).print(f"Saved the reward model to {rm.out}: " + json.dumps(summary))
+    return 0
+
+
+def run_train_reader(config: TrainReaderConfig) -> int:
+    from training.reader import build_default_reader
+
+    _log_to_stderr()
+    reader = ReaderConfig.model_validate(config.model_dump(exclude={"work"}))
+    summary = build_default_reader(reader, config.work or reader.out / "work")
+    Console(stderr=True).print(f"Saved the reader to {reader.out}: " + json.dumps(summary))
+    return 0
+
+
+def run_train_ranker(config: TrainRankerConfig) -> int:
+    _log_to_stderr()
+    ranker = RankerConfig.model_validate(config.model_dump(exclude={"demos", "work"}))
+    if config.demos:
+        from agent.episode import read_episodes
+        from agent.ranker_policy import PolicyHead, RankerPolicy
+        from agent.reader import Reader
+        from browser.corpus import CorpusBackend
+        from browser.env import BrowserEnv
+        from training.ranker import train_ranker
+
+        reader = Reader.load()
+        episodes = [episode for path in config.demos for episode in read_episodes(path)]
+
+        def policy(head: PolicyHead) -> RankerPolicy:
+            return RankerPolicy(read=reader.read, head=head)
+
+        browser = BrowserEnv(CorpusBackend.open_default())
+        summary = train_ranker(ranker, episodes, browser, policy)
+    else:
+        from training.default_ranker import build_default_ranker
+
+        summary = build_default_ranker(ranker, config.work or ranker.out / "work")
+    Console(stderr=True).print(f"Saved the policy to {ranker.out}: " + json.dumps(summary))
+    return 0
+
+
+def run_train_iterate(config: TrainIterateConfig) -> int:
+    from agent.episode import read_episodes
+    from agent.ranker_policy import HEAD_FILE, PolicyHead, RankerPolicy
+    from agent.reader import CachedRead, Reader
+    from agent.reward_model import RewardModel
+    from agent.shipped import DEFAULT_RANKER
+    from browser.corpus import CorpusBackend
+    from browser.env import BrowserEnv
+    from training.iterate import iterate, plot_rounds
+    from training.real_questions import generate_real_questions
+
+    _log_to_stderr()
+    quiet_loading()
+    demos = config.demos or sorted((DEFAULT_RANKER / "work").glob("demos-train.jsonl"))
+    if not demos:
+        raise UsageError("no demonstrations: pass --demos FILE (the teacher's episodes)")
+    corpus = CorpusBackend.open_default()
+    read = CachedRead(Reader.load().read, size=20_000)
+
+    def policy(head: PolicyHead, temperature: float) -> RankerPolicy:
+        return RankerPolicy(read=read, head=head, temperature=temperature)
+
+    settings = IterateConfig.model_validate(config.model_dump(exclude={"demos"}))
+    rows = iterate(
+        settings,
+        list(generate_real_questions(corpus.pages())),
+        [episode for path in demos for episode in read_episodes(path)],
+        BrowserEnv(corpus),
+        policy,
+        PolicyHead.load(DEFAULT_RANKER / HEAD_FILE),
+        RewardModel.from_pretrained().score,
+    )
+    plot_rounds(rows, settings.out / "rounds.png")
+    Console(stderr=True).print(f"Rounds in {settings.out}: " + json.dumps(rows[-1]))
     return 0
 
 

@@ -4,13 +4,17 @@ It stands in for a person where the gold answer is known (generated questions)::
 
     score = 3.0 · gold_in_answer          the answer states a gold answer
           + 1.0 · gold_in_cited_quote     a quote the answer cites states it too
+          + 1.0 · short_answer_exact      it leads with a short answer that is a gold answer
           + 0.5 · faithfulness            the answer's words come from its cited quotes
           + 0.5 · has_citation            the answer cites at least one quote
+          + 1.25 · abstained              it says it could not find the answer
           − 1.0 · length_penalty          empty, or rambling past ``max_words`` words
 
 Each criterion is a small pure function returning a number in [0, 1]. :func:`judge_pair`
 turns two judgements into ``"A"``, ``"B"`` or ``"tie"`` (scores within ``epsilon``).
-An abstention ("I could not find…") is judged like any other answer without the gold.
+An honest abstention (1.25) ranks below a right answer (at least 4) and above a wrong
+one that cites faithfully (at most 1): saying "I could not find it" is better than being
+wrong, and the reward model learns so.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.episode import Episode
-from browser.answer import CitedAnswer, strip_citations
+from browser.answer import ABSTAIN_ANSWER, CitedAnswer, strip_citations
 from browser.text import content_words, stem
 from training.comparisons import Choice
+from training.evaluation.metrics import exact_match
 from training.metrics import contains_answer
 
-JUDGE_NAME = "judge:reference-v1"
+JUDGE_NAME = "judge:reference-v2"
 TIE_EPSILON = 0.25
 
 
@@ -45,8 +50,10 @@ class JudgeWeights:
 
     gold_in_answer: float = 3.0
     gold_in_cited_quote: float = 1.0
+    short_answer_exact: float = 1.0
     faithfulness: float = 0.5
     has_citation: float = 0.5
+    abstained: float = 1.25
     length_penalty: float = 1.0
 
 
@@ -78,6 +85,18 @@ def faithfulness(answer: CitedAnswer) -> float:
         if stems:
             shares.append(max((len(stems & quote) / len(stems) for quote in cited), default=0.0))
     return sum(shares) / len(shares) if shares else 0.0
+
+
+def short_answer_exact(answer: CitedAnswer, golds: Sequence[str]) -> float:
+    """1 when the answer leads with a short answer that equals a gold one (SQuAD
+    normalisation: case, punctuation and articles aside), else 0."""
+    short = answer.short_answer
+    return 0.0 if short == answer.plain_text else exact_match(short, golds)
+
+
+def abstained(answer: CitedAnswer) -> float:
+    """1 for the honest "could not find the answer", citing nothing, else 0."""
+    return float(answer.text.strip() == ABSTAIN_ANSWER and not answer.cited_ids)
 
 
 def has_citation(answer: CitedAnswer) -> float:
@@ -118,16 +137,20 @@ class ReferenceJudge:
         criteria = {
             "gold_in_answer": gold_in_answer(answer, golds),
             "gold_in_cited_quote": gold_in_cited_quote(answer, golds),
+            "short_answer_exact": short_answer_exact(answer, golds),
             "faithfulness": faithfulness(answer),
             "has_citation": has_citation(answer),
+            "abstained": abstained(answer),
             "length_penalty": length_penalty(answer, max_words=self.max_words),
         }
         w = self.weights
         score = (
             w.gold_in_answer * criteria["gold_in_answer"]
             + w.gold_in_cited_quote * criteria["gold_in_cited_quote"]
+            + w.short_answer_exact * criteria["short_answer_exact"]
             + w.faithfulness * criteria["faithfulness"]
             + w.has_citation * criteria["has_citation"]
+            + w.abstained * criteria["abstained"]
             - w.length_penalty * criteria["length_penalty"]
         )
         return Judgement(score=round(score, 6), criteria=criteria)
@@ -139,3 +162,4 @@ def judge_pair(a: Judgement, b: Judgement, *, epsilon: float = TIE_EPSILON) -> C
     if abs(a.score - b.score) <= epsilon:
         return "tie"
     return "A" if a.score > b.score else "B"
+

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent.loop import run_episode
-from agent.teacher import ABSTAIN_ANSWER, TeacherPolicy
+from agent.teacher import TeacherPolicy
+from browser.answer import ABSTAIN_ANSWER
 from browser.corpus import CorpusBackend
 from browser.env import BrowserConfig, BrowserEnv, find_span
 from browser.render import render_document

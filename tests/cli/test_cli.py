@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,8 @@ def test_ask_shows_each_action_then_the_answer_and_references(
     assert main(["ask", "--policy", "teacher", "which planet is known as the red planet"]) == 0
     out = capsys.readouterr().out
     assert " 1 search " in out and " 2 click " in out
-    assert "Answer: Mars" in out
+    answer = next(line for line in out.splitlines() if line.startswith("Answer: "))
+    assert "Red Planet" in answer and answer.endswith("[1].")
     assert "[1] Mars — https://en.wikipedia.org/wiki/Mars" in out
 
 
@@ -59,10 +61,11 @@ BAD_ARGUMENTS = [
     (["ask", "--best-of", "2", "--reward-model", "/tmp", "q"], "--reward-model: no reward model"),
     (["ask", "--reward-model", "/no/such/rm", "q"], "--reward-model: no reward model"),
     (["ask", "--reward-model", str(DEFAULT_REWARD_MODEL), "q"], "add --best-of N"),
-    (["ask", "--model", "/no/such/model", "q"], "--model: no model directory at /no/such/model"),
+    (["ask", "--policy", "lm", "--model", "/no/such/model", "q"], "--model: no model directory"),
+    (["ask", "--model", "/no/such/ranker", "q"], "--model: no ranking policy directory at"),
     (["ask", "--top-p", "0", "q"], "--top-p: must be greater than 0, got '0'"),
     (["ask", "--temperature", "-1", "q"], "--temperature: must be at least 0, got '-1'"),
-    (["ask", "--policy", "gpt", "q"], "--policy: must be 'teacher', 'lm' or 'chat', got 'gpt'"),
+    (["ask", "--policy", "gpt", "q"], "--policy: must be 'ranker', 'teacher', 'lm' or 'chat'"),
     (["ask", "--patience", "soon", "q"], "--patience: expected a count of actions or 'none'"),
     (["ask", "--trace", "/tmp", "q"], "--trace: /tmp is a directory"),
     (["ask", "--policy", "chat", "q"], "--policy chat needs --chat-url and --chat-model"),
@@ -70,7 +73,7 @@ BAD_ARGUMENTS = [
     (["eval", "nosuch.jsonl", "--out", "/tmp/x"], "no such dataset file: nosuch.jsonl"),
     (["eval", "--out", "/tmp/x"], "give a DATASET, or --compare DIR_A DIR_B"),
     (["corpus", "build", "/no/such/input.jsonl", "--out", "x.sqlite"], "no such file"),
-    (["corpus", "build", os.devnull, "--out", "x.sqlite"], "expected a .jsonl file"),
+    (["corpus", "build", os.devnull, "--out", "x.sqlite"], "not a regular file or a directory"),
     (["train", "rm", "--out", "x", "--eval-fraction", "2"], "--eval-fraction: must be less than 1"),
 ]
 
@@ -118,11 +121,12 @@ def test_corpus_build_then_ask_on_it(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["corpus", "build", str(pages), "--out", str(out)]) == 0
     assert "Indexed 1 pages" in capsys.readouterr().err
     assert (
-        main(["ask", "--policy", "teacher", "--json", "--corpus", str(out), "who built zorblat"])
+        main(["ask", "--policy", "teacher", "--json", "--corpus", str(out),
+              "what year was zorblat built"])
         == 0
-    )
+    )  # fmt: skip
     result = json.loads(capsys.readouterr().out)
-    assert "Mina" in result["answer"]
+    assert result["answer"].startswith("2021 [1].")
     assert result["references"][0]["url"] == "https://intranet.example/zorblat"
 
 
@@ -152,7 +156,9 @@ def test_installed_console_script_answers_in_a_fresh_process(corpus: CorpusBacke
         capture_output=True, text=True, timeout=60, env=os.environ | {"PYTHONWARNINGS": "error"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "8,848.86" in json.loads(done.stdout)["answer"]
+    result = json.loads(done.stdout)
+    assert result["answer"].endswith("[1].")
+    assert result["references"][0]["url"] == "https://en.wikipedia.org/wiki/Mount_Everest"
     assert "torch" not in subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import cli.main, agent.teacher, agent.loop"],
         capture_output=True, text=True, timeout=60,
@@ -168,7 +174,7 @@ def test_ask_uses_the_shipped_policy_by_default_and_it_answers_with_a_citation(
     assert result["steps"][0]["action"].startswith("search ")
     assert "[1]" in result["answer"] and result["references"]
     (episode,) = read_episodes(tmp_path / "trace.jsonl")
-    assert episode.policy == "lm"
+    assert episode.policy == "ranker"
 
 
 def test_ask_best_of_n_shows_every_answer_with_its_reward_and_keeps_the_best(
@@ -195,3 +201,64 @@ def test_an_empty_corpus_input_says_so_in_one_line(
     err = capsys.readouterr().err
     assert err == "webgpt: error: the inputs hold no pages with text; nothing was written\n"
     assert not (tmp_path / "x.sqlite").exists() and not list(tmp_path.glob(".*partial"))
+
+
+def test_corpus_build_never_overwrites_its_input_or_a_file_that_is_not_an_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text(json.dumps({"title": "T", "url": "u", "text": "Some text."}) + "\n")
+    before = pages.read_bytes()
+    assert main(["corpus", "build", str(pages), "--out", str(pages), "--search", "bm25"]) == 2
+    assert "is one of the inputs" in capsys.readouterr().err and pages.read_bytes() == before
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    assert main(["corpus", "build", str(pages), "--out", str(notes), "--search", "bm25"]) == 2
+    assert "not a webgpt index; refusing to overwrite it" in capsys.readouterr().err
+    assert notes.read_text() == "my notes"
+    assert main(["corpus", "build", "/dev/zero", "--out", str(tmp_path / "x.sqlite")]) == 2
+    assert "/dev/zero: not a regular file or a directory" in capsys.readouterr().err
+    index = tmp_path / "index.sqlite"
+    assert main(["corpus", "build", str(pages), "--out", str(index), "--search", "bm25"]) == 0
+    assert main(["corpus", "build", str(pages), "--out", str(index), "--search", "bm25"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "bad.jsonl:2: not valid JSON"),
+        ('{"title": "T", "url": "v", "text": ' + "9" * 100_000 + "}", "bad.jsonl:2: not valid"),
+        ('{"title": "T", "url": "v"}', "bad.jsonl:2: field 'text'"),
+    ],
+)
+def test_a_bad_corpus_line_names_its_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, problem: str
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"title": "T", "url": "u", "text": "Text."}) + "\n" + line + "\n")
+    assert main(["corpus", "build", str(bad), "--out", str(tmp_path / "x.sqlite")]) == 2
+    err = capsys.readouterr().err
+    assert problem in err and err.count("\n") == 1
+
+
+def test_a_killed_build_leaves_nothing_the_next_build_keeps(tmp_path: Path) -> None:
+    pages = tmp_path / "pages.jsonl"
+    with pages.open("w") as handle:
+        for n in range(60_000):
+            text = f"Page {n} links to Page {n + 1}."
+            page = {"title": f"Page {n}", "url": f"u{n}", "text": text}
+            handle.write(json.dumps(page) + "\n")
+    out = tmp_path / "big.sqlite"
+    argv = [sys.executable, "-m", "cli.main", "corpus", "build", str(pages), "--out", str(out),
+            "--search", "bm25"]  # fmt: skip
+    build = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".big.sqlite.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    build.kill()
+    build.wait()
+    assert list(tmp_path.glob(".big.sqlite.*.partial")), "the build was killed before it wrote"
+    assert not out.exists()
+    done = subprocess.run(argv, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and not list(tmp_path.glob(".big.sqlite.*.partial"))

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
+from agent.ranker_policy import FEATURES, PolicyHead, RankerPolicy
+from agent.reader import Reading
 from agent.reward_model import default_backbone_path
 from browser.corpus import CorpusBackend
 from training.comparisons import read_comparisons
 from training.default_reward_model import build_default_reward_model
 from training.judge import JUDGE_NAME
 from training.rm_config import RMConfig
+
+
+def overlap_reader(question: str, passages: Sequence[tuple[str, str]]) -> list[Reading]:
+    """A stand-in reader: question words in the sentence; the last word as the answer."""
+    wanted = set(question.lower().split())
+    return [
+        Reading(float(len(wanted & set(s.lower().split()))), s.rstrip(".").split()[-1], 0.0)
+        for _, s in passages
+    ]
 
 
 def tiny_backbone(path: Path) -> Path:
@@ -30,7 +43,10 @@ def test_the_default_build_samples_the_policy_judges_and_trains_a_reward_model(
     out, work = tmp_path / "rm", tmp_path / "work"
     backbone = tiny_backbone(tmp_path / "tiny")
     config = RMConfig(out=out, model=str(backbone), max_steps=2, max_length=64, freeze_layers=-1)
-    summary = build_default_reward_model(config, work, questions_per_split=(4, 3))
+    head = PolicyHead(np.ones((4, len(FEATURES)), np.float32), np.zeros(4, np.float32),
+                      np.ones(4, np.float32), 0.0)  # fmt: skip
+    policy = RankerPolicy(read=overlap_reader, head=head, temperature=3.0)  # samples widely
+    summary = build_default_reward_model(config, work, policy, questions_per_split=(4, 3))
     train = read_comparisons(work / "comparisons-train.jsonl")
     held_out = read_comparisons(work / "comparisons-heldout.jsonl")
     assert train and held_out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from test_comparisons import episode  # pytest puts this folder on sys.path
 
-from browser.answer import CitedAnswer
+from browser.answer import ABSTAIN_ANSWER, CitedAnswer
 from browser.models import Quote
 from training.judge import (
     JUDGE_NAME,
@@ -75,7 +75,7 @@ def test_judge_ranks_correct_cited_above_correct_above_wrong_above_empty() -> No
         split="train",
     )
     judge = ReferenceJudge()
-    assert judge.name == JUDGE_NAME == "judge:reference-v1"
+    assert judge.name == JUDGE_NAME == "judge:reference-v2"
     cited = judge(
         question, episode(question.question, "Developed by Georges Seurat [1].", (SEURAT,))
     )
@@ -89,10 +89,18 @@ def test_judge_ranks_correct_cited_above_correct_above_wrong_above_empty() -> No
     assert set(cited.criteria) == {
         "gold_in_answer",
         "gold_in_cited_quote",
+        "short_answer_exact",
         "faithfulness",
         "has_citation",
+        "abstained",
         "length_penalty",
     }
+    short = judge(question, episode(question.question, "Georges Seurat [1]. Developed by "
+                                    "Georges Seurat [1].", (SEURAT,)))  # fmt: skip
+    assert short.criteria["short_answer_exact"] == 1.0 and short.score == cited.score + 1.0
+    honest = judge(question, episode(question.question, ABSTAIN_ANSWER, (SEURAT,)))
+    assert honest.criteria["abstained"] == 1.0
+    assert wrong.score < honest.score < bare.score  # better to abstain than to be wrong
 
 
 def test_judge_pair_ties_within_epsilon() -> None:

@@ -29,7 +29,7 @@ details summary { cursor: pointer; font-weight: 600; margin: .6em 0; }
 """
 _RATES = frozenset(
     {"exact_match", "retrieval", "rouge_l", "abstention", "truncated", "cited_sentences",
-     "supported_citations", "mean_support", "quotes_on_page"}
+     "supported_citations", "mean_support", "quotes_on_page", "not_in_quotes"}
 )  # fmt: skip
 
 

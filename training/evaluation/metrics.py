@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from agent.teacher import ABSTAIN_ANSWER
-from browser.answer import CitedAnswer
+from browser.answer import ABSTAIN_ANSWER, CitedAnswer
 from browser.models import Quote
 from training.metrics import contains_answer, normalize_answer
 

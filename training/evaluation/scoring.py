@@ -50,8 +50,10 @@ class QuestionScore(Value):
     golds: tuple[str, ...]
     long_answer: str | None = None
     answer: str | None = None
+    short_answer: str | None = Field(default=None, description="when the answer leads with one")
     error: str | None = None
     abstained: bool
+    in_quotes: bool | None = Field(default=None, description="answer is spans of its quotes")
     truncated: bool = False
     exact_match: float | None = None
     f1: float | None = None
@@ -90,8 +92,11 @@ class Summary(Value):
     questions: int = Field(description="questions")
     failures: int = Field(description="failures (an exception stopped the episode)")
     contains: Interval | None = Field(description="answer contains a gold answer")
-    exact_match: float | None = Field(description="exact match (SQuAD)")
-    f1: Interval | None = Field(description="token F1 (SQuAD)")
+    exact_match: float | None = Field(description="short answer exact match (SQuAD)")
+    f1: Interval | None = Field(description="short answer token F1 (SQuAD)")
+    not_in_quotes: float | None = Field(
+        default=None, description="cited answers with words that are not spans of their quotes"
+    )
     retrieval: float | None = Field(description="a quote contains a gold answer")
     rouge_l: float | None = Field(description="ROUGE-L F against the human answer")
     abstention: float = Field(description="abstained (empty, could-not-find, or no citation)")
@@ -125,15 +130,17 @@ def score_question(
     if episode is None:
         return _failure(item, row)
     golds, answer = item.answers, episode.cited_answer
-    text = answer.plain_text
+    text, short = answer.plain_text, answer.short_answer
     quality = citation_quality(answer, support=support)
     return QuestionScore(
         id=item.id, source=item.source, question=item.question, golds=golds,
         long_answer=item.long_answer, seconds=row.seconds, answer=episode.answer,
         abstained=abstained(answer),
+        short_answer=short if short != text else None,
+        in_quotes=answer.in_its_quotes if answer.cited_ids else None,
         truncated=episode.truncated,
-        exact_match=exact_match(text, golds) if golds else None,
-        f1=best_f1(text, golds) if golds else None,
+        exact_match=exact_match(short, golds) if golds else None,
+        f1=best_f1(short, golds) if golds else None,
         contains=contains_answer(text, golds) if golds else None,
         retrieved=retrieved(episode.quotes, golds) if golds else None,
         rouge_l=rouge_l(text, item.long_answer) if item.long_answer else None,
@@ -202,6 +209,7 @@ def summarize(scores: Sequence[QuestionScore], preference: Preference | None = N
         contains=bootstrap_mean([float(bool(s.contains)) for s in golds]) if golds else None,
         exact_match=_mean([s.exact_match or 0.0 for s in golds]),
         f1=bootstrap_mean([s.f1 or 0.0 for s in golds]) if golds else None,
+        not_in_quotes=_mean([float(not s.in_quotes) for s in scores if s.in_quotes is not None]),
         retrieval=_mean([float(bool(s.retrieved)) for s in golds]),
         rouge_l=_mean(longs),
         abstention=_mean([float(s.abstained) for s in scores]) or 0.0,

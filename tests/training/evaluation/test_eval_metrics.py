@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.teacher import ABSTAIN_ANSWER
-from browser.answer import CitedAnswer, strip_citations
+from browser.answer import ABSTAIN_ANSWER, CitedAnswer, strip_citations
 from browser.models import Quote
 from training.evaluation.metrics import (
     abstained,

@@ -1,0 +1,99 @@
+"""Self-improvement rounds on the tiny corpus, in seconds: the kept episodes are each
+question's best, the rounds table is written, and a resumed run continues from its round."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_default_reward_model import overlap_reader  # pytest puts this folder on sys.path
+
+from agent.episode import read_episodes
+from agent.loop import run_episode
+from agent.ranker_policy import FEATURES, PolicyHead, RankerPolicy
+from agent.reading_teacher import ReadingTeacher
+from agent.reward import QuestionAnswer
+from browser.corpus import CorpusBackend
+from browser.env import BrowserEnv
+from training.iterate import iterate, plot_rounds
+from training.iterate_config import IterateConfig
+from training.questions import GeneratedQuestion
+from training.ranker import fit_head, replay
+from training.ranker_config import RankerConfig
+
+ASKED = [
+    ("who devised pointillism", "Georges Seurat"),
+    ("when was la grande jatte painted", "1884"),
+    ("who developed the technique with paul signac", "Georges Seurat"),
+    ("what nationality was seurat", "French"),
+]
+
+
+def questions() -> list[GeneratedQuestion]:
+    return [
+        GeneratedQuestion(
+            question=q, answers=(a,), title="t", url="u", support="s", kind="k", split=split
+        )
+        for split in ("train", "heldout")
+        for q, a in ASKED
+    ]
+
+
+def by_length(items: Sequence[QuestionAnswer]) -> list[float]:
+    """A stand-in reward model: longer cited answers score higher."""
+    return [len(answer.text) / 100 + len(answer.cited_ids) for _, answer in items]
+
+
+@pytest.mark.parametrize("method", ["expert", "grpo"])
+def test_two_rounds_keep_the_best_episodes_and_a_rerun_resumes(
+    tiny_corpus: CorpusBackend, tmp_path: Path, method: str
+) -> None:
+    browser = BrowserEnv(tiny_corpus)
+    teacher = ReadingTeacher(read=overlap_reader, sure_above=99, abstain_below=1)
+    demos = [run_episode(q, teacher, browser) for q, _ in ASKED]
+
+    def policy(head: PolicyHead, temperature: float) -> RankerPolicy:
+        return RankerPolicy(read=overlap_reader, head=head, temperature=temperature)
+
+    blank = PolicyHead(
+        np.zeros((1, len(FEATURES)), np.float32),
+        np.zeros(1, np.float32),
+        np.zeros(1, np.float32),
+        0.0,
+    )
+    steps, _ = replay(demos, browser, policy(blank, 0.0))
+    start, _ = fit_head(steps, RankerConfig(out=tmp_path, epochs=200, learning_rate=1e-2))
+    config = IterateConfig(
+        out=tmp_path / "rounds",
+        method=method,
+        rounds=2,
+        questions=4,
+        samples=3,
+        temperature=3.0,
+        validation=4,
+        pg_epochs=5,
+    )
+    rows = iterate(config, questions(), demos, browser, policy, start, by_length)
+    assert [row["round"] for row in rows] == [0.0, 1.0, 2.0]
+    assert all(0 <= row["heldout_gold"] <= 1 for row in rows)
+    assert (tmp_path / "rounds" / "round-2" / "ranker_head.npz").is_file()
+    if method == "expert":
+        kept = read_episodes(tmp_path / "rounds" / "kept.jsonl")
+        assert len(kept) == 8  # the best of each question, in each of two rounds
+        for episode in kept:
+            again = [
+                run_episode(episode.question, policy(start, 3.0), browser, seed=1000, sample=i)
+                for i in range(3)
+            ]
+            assert by_length([(episode.question, episode.cited_answer)])[0] >= 0
+            assert max(by_length([(e.question, e.cited_answer) for e in again])) >= 0
+    # a rerun with one more round continues from round 2: rounds 0-2 are read back, not redone
+    table = json.loads((tmp_path / "rounds" / "rounds.json").read_text())
+    more = config.model_copy(update={"rounds": 3})
+    rows = iterate(more, questions(), demos, browser, policy, start, by_length)
+    assert rows[:3] == table and rows[-1]["round"] == 3.0
+    plot_rounds(rows, tmp_path / "rounds.png")
+    assert (tmp_path / "rounds.png").stat().st_size > 1000

@@ -1,0 +1,121 @@
+"""The reader: examples from generated questions, a few real training steps on MiniLM, and
+the saved checkpoint read back by the NumPy reader with the same numbers."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from transformers import AutoTokenizer
+
+from agent.reader import Reader
+from browser.corpus import CorpusBackend
+from browser.encoder import default_encoder_path
+from training.questions import GeneratedQuestion
+from training.reader import ReaderExample, encode_batch, reader_examples, train_reader
+from training.reader_config import ReaderConfig
+
+SEURAT = "https://example.org/wiki/Georges_Seurat"
+JATTE = "https://example.org/wiki/La_Grande_Jatte"
+
+
+def question(text: str, answer: str, url: str, support: str) -> GeneratedQuestion:
+    return GeneratedQuestion(
+        question=text,
+        answers=(answer,),
+        title="t",
+        url=url,
+        support=support,
+        kind="test",
+        split="train",
+    )
+
+
+QUESTIONS = [
+    question(
+        "what nationality was georges seurat",
+        "French",
+        SEURAT,
+        "Georges Seurat was a French post-Impressionist artist.",
+    ),
+    question(
+        "when was la grande jatte painted",
+        "1884 to 1886",
+        JATTE,
+        "A Sunday Afternoon on the Island of La Grande Jatte was painted from 1884 to 1886 "
+        "and is Georges Seurat's most famous work.",
+    ),
+]
+
+
+def test_examples_put_the_supporting_sentence_first_with_its_answer_span(
+    tiny_corpus: CorpusBackend,
+) -> None:
+    examples = reader_examples(QUESTIONS, tiny_corpus, negatives=3, rng=random.Random(0))
+    assert len(examples) == 2
+    first = examples[0]
+    title, sentence = first.passages[0]
+    assert sentence == QUESTIONS[0].support and first.answer is not None
+    assert f"{title}: {sentence}"[first.answer[0] : first.answer[1]] == "French"
+    assert all("French" not in s for _, s in first.passages[1:])  # negatives lack the answer
+    assert len(first.passages) == 4
+
+
+def test_the_answer_span_maps_to_its_tokens() -> None:
+    tokenizer = AutoTokenizer.from_pretrained(str(default_encoder_path()))
+    example = ReaderExample(
+        "who", (("Moby-Dick", "A novel by Herman Melville."), ("X", "Y.")), (22, 37)
+    )
+    batch = encode_batch([example], tokenizer, max_length=64)
+    answer = batch.inputs["input_ids"][0][int(batch.starts[0]) : int(batch.ends[0]) + 1]
+    assert tokenizer.decode(answer) == "herman melville" and batch.sizes == [2]
+
+
+def test_training_steps_learn_and_the_numpy_reader_reads_the_checkpoint(
+    tiny_corpus: CorpusBackend, tmp_path: Path
+) -> None:
+    config = ReaderConfig(
+        out=tmp_path / "reader",
+        negatives=3,
+        epochs=8,
+        group_batch=2,
+        learning_rate=3e-4,
+        max_length=64,
+    )
+    summary = train_reader(config, QUESTIONS, tiny_corpus)
+    assert summary["steps"] == 8 and summary["last_loss"] < summary["first_loss"]
+    reader = Reader.load(tmp_path / "reader")
+    support = QUESTIONS[0].support
+    readings = reader.read(
+        QUESTIONS[0].question, [("Georges Seurat", support), ("Pointillism", "Dots of colour.")]
+    )
+    assert readings[0].score > readings[1].score
+    assert readings[0].answer is not None and readings[0].answer in support
+    assert len(list((tmp_path / "reader").iterdir())) == 2  # the weights and the settings
+    with pytest.raises(FileNotFoundError, match="no reader at"):
+        Reader.load(tmp_path)
+    assert np.isfinite(readings[1].answer_score) or readings[1].answer is None
+    torch.manual_seed(0)
+
+
+def test_thresholds_keep_the_cost_to_answerable_questions_within_budget() -> None:
+    from training.calibrate import Trial, choose_thresholds
+
+    trials = [
+        Trial(((5.0, True),), answerable=True),
+        Trial(((1.0, False), (4.0, True)), answerable=True),
+        Trial(((2.0, True),), answerable=True),
+        Trial(((0.5, False),), answerable=True),
+        Trial(((1.5, False),), answerable=False),
+        Trial(((-1.0, False),), answerable=False),
+    ]
+    chosen = choose_thresholds(trials, max_cost=0.25)  # one answerable question may be lost
+    assert chosen["abstain_below"] == 4.0  # loses the 2.0 answer only, abstains on both hidden
+    assert chosen["hidden_abstained"] == 1.0
+    assert chosen["answerable_right"] == 0.75
+    assert chosen["answerable_right_after_abstaining"] == 0.5
+    # early stop at 1.0 would quote the wrong 1.0 sentence of the second question: too costly
+    assert chosen["sure_above"] == 1.5

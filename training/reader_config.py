@@ -1,0 +1,26 @@
+"""Settings of a reader run; torch-free, so the CLI can build its flags cheaply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from browser.models import Value
+
+
+class ReaderConfig(Value):
+    """Settings of a reader run (each field's description is its CLI help)."""
+
+    out: Path = Field(description="directory for the reader")
+    questions: int = Field(8000, ge=1, description="training questions used (at most)")
+    negatives: int = Field(7, ge=1, description="wrong sentences per question")
+    epochs: float = Field(1.0, gt=0, description="passes over the questions")
+    group_batch: int = Field(4, ge=1, description="questions per step")
+    learning_rate: float = Field(5e-5, gt=0, description="peak learning rate")
+    train_layers: int = Field(2, ge=1, le=6, description="top encoder layers fine-tuned")
+    max_length: int = Field(96, ge=32, description="tokens per question and sentence")
+    seed: int = Field(0, description="seed of sampling and initialisation")
+    calibration_questions: int = Field(
+        300, ge=0, description="held-out questions the teacher's thresholds are chosen on"
+    )
