@@ -276,6 +276,8 @@ def plot_rounds(rows: Sequence[dict[str, float]], path: Path) -> None:
         rounds, [row["heldout_gold"] for row in rows], marker="o", label="gold answer (held out)"
     )
     axes.set_xlabel("round")
+    axes.set_xticks(rounds)
+    axes.set_ylim(0, 1)  # the whole scale: a few points' change should look like one
     axes.set_ylabel("gold-answer rate")
     other = axes.twinx()
     other.plot(
@@ -286,7 +288,8 @@ def plot_rounds(rows: Sequence[dict[str, float]], path: Path) -> None:
         label="reward model score",
     )
     other.set_ylabel("mean reward")
-    figure.legend(loc="lower right", fontsize=8)
+    lines = axes.get_lines() + other.get_lines()
+    axes.legend(lines, [str(line.get_label()) for line in lines], loc="center left", fontsize=8)
     axes.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
