@@ -144,6 +144,9 @@ class TrainIterateConfig(IterateConfig):
         "the default policy's build, agent/checkpoints/ranker-default/work)",
         json_schema_extra={"metavar": "FILE"},
     )  # fmt: skip
+    start: Path | None = Field(
+        None, description="the ranking policy to start from (default: the shipped one)"
+    )
 
 
 class SynthesizeConfig(QuestionRun):
@@ -310,14 +313,14 @@ def run_train_iterate(config: TrainIterateConfig) -> int:
     def policy(head: PolicyHead, temperature: float) -> RankerPolicy:
         return RankerPolicy(read=read, head=head, temperature=temperature)
 
-    settings = IterateConfig.model_validate(config.model_dump(exclude={"demos"}))
+    settings = IterateConfig.model_validate(config.model_dump(exclude={"demos", "start"}))
     rows = iterate(
         settings,
         list(generate_real_questions(corpus.pages())),
         [episode for path in demos for episode in read_episodes(path)],
         BrowserEnv(corpus),
         policy,
-        PolicyHead.load(DEFAULT_RANKER / HEAD_FILE),
+        PolicyHead.load((config.start or DEFAULT_RANKER) / HEAD_FILE),
         RewardModel.from_pretrained().score,
     )
     plot_rounds(rows, settings.out / "rounds.png")

@@ -6,7 +6,9 @@
 Each round samples ``samples`` episodes per training question from the current ranking
 policy (:mod:`agent.ranker_policy`) at ``temperature`` and scores each answer: the reward
 model's score, plus ``outcome_weight`` when the question's gold answer is in the answer
-with a citation (the outcome reward of Search-R1 and R1-Searcher). Then:
+with a citation (the outcome reward of Search-R1 and R1-Searcher). A ``hidden_share`` of
+the questions is asked with its article hidden (:mod:`training.unanswerable`); there the
+outcome reward goes to an honest abstention, so answering anyway never pays. Then:
 
 - ``expert`` (expert iteration, Anthony et al. 2017): the best episode of each question
   is kept when its reward clears ``keep_above``; the head is cloned again on the teacher's
@@ -17,8 +19,9 @@ with a citation (the outcome reward of Search-R1 and R1-Searcher). Then:
   plus ``kl_weight`` times the KL divergence from the round's starting head (the
   behaviour-cloned one in round 1).
 
-After each round the greedy policy answers held-out generated questions, and the table
-(``rounds.json``) gets the reward model's mean score and the gold-answer rate side by side:
+After each round the greedy policy answers held-out generated questions (and half as many
+with their article hidden: how often it abstains there), and the table (``rounds.json``)
+gets the reward model's mean score and the gold-answer rate side by side:
 when the score rises while the gold rate falls, the round is flagged (reward hacking).
 Rounds resume: a finished round's head and numbers are read back, not redone.
 """
@@ -39,6 +42,7 @@ from agent.episode import Episode, append_episode, read_episodes
 from agent.loop import run_episode
 from agent.ranker_policy import FEATURES, HEAD_FILE, SETTINGS_FILE, PolicyHead, RankerPolicy
 from agent.reward import AnswerScorer
+from browser.answer import ABSTAIN_ANSWER
 from browser.env import BrowserEnv
 from browser.models import Value
 from browser.records import write_records
@@ -47,6 +51,7 @@ from training.metrics import contains_answer
 from training.questions import GeneratedQuestion
 from training.ranker import StepExample, fit_head, replay
 from training.ranker_config import RankerConfig
+from training.unanswerable import WithoutPages
 
 logger = logging.getLogger(__name__)
 ROUNDS_FILE = "rounds.json"
@@ -89,10 +94,12 @@ def iterate(
     for number in range(len(rows), config.rounds + 1):
         rng = random.Random(f"{config.seed}:{number}")
         chosen = rng.sample(train, min(config.questions, len(train)))
+        hidden = chosen[: int(len(chosen) * config.hidden_share)]
         samples = []
         for done, question in enumerate(chosen, 1):
             policy = policy_factory(head, config.temperature)
-            samples.append(sample(question, policy, browser, reward, config, number))
+            where = _without(browser, question) if question in hidden else browser
+            samples.append(sample(question, policy, where, reward, config, number))
             if done % 25 == 0 or done == len(chosen):
                 logger.info("round %d: sampled %d/%d questions", number, done, len(chosen))
         if config.method == "expert":
@@ -149,9 +156,10 @@ def sample(
         )
         traces.append(tuple(StepExample(f, i) for f, i in policy.trace))
     scores = reward([(e.question, e.cited_answer) for e in episodes])
+    hidden = isinstance(browser.backend, WithoutPages)
     found = []
     for episode, score, trace in zip(episodes, scores, traces, strict=True):
-        right = bool(episode.cited_ids) and contains_answer(episode.answer or "", question.answers)
+        right = _honest(episode) if hidden else _right(episode, question)
         found.append(Sample(episode, float(score) + config.outcome_weight * right, trace))
     return found
 
@@ -201,18 +209,37 @@ def measure(
     reward: AnswerScorer,
     config: IterateConfig,
 ) -> dict[str, float]:
-    """The greedy policy on held-out questions: gold-answer rate and mean reward-model score."""
+    """The greedy policy on held-out questions: gold-answer rate and mean reward-model score;
+    and with the article of every other question hidden, how often it abstains."""
     episodes = [run_episode(q.question, policy, browser, seed=config.seed) for q in questions]
     scores = reward([(e.question, e.cited_answer) for e in episodes])
-    gold = [
-        bool(e.cited_ids) and contains_answer(e.answer or "", q.answers)
-        for e, q in zip(episodes, questions, strict=True)
+    gold = [_right(e, q) for e, q in zip(episodes, questions, strict=True)]
+    hidden = questions[::2]
+    abstained = [
+        _honest(run_episode(q.question, policy, _without(browser, q), seed=config.seed))
+        for q in hidden
     ]
     return {
         "heldout_gold": float(np.mean(gold)),
         "heldout_reward": float(np.mean(scores)),
         "heldout_questions": float(len(questions)),
+        "hidden_abstained": float(np.mean(abstained)) if abstained else 0.0,
     }
+
+
+def _right(episode: Episode, question: GeneratedQuestion) -> bool:
+    """The gold answer is in the answer, which cites a quote."""
+    return bool(episode.cited_ids) and contains_answer(episode.answer or "", question.answers)
+
+
+def _honest(episode: Episode) -> bool:
+    """It said it could not find the answer (right where the answering article is hidden)."""
+    return episode.answer == ABSTAIN_ANSWER
+
+
+def _without(browser: BrowserEnv, question: GeneratedQuestion) -> BrowserEnv:
+    """The same browser settings over the corpus without the question's own article."""
+    return BrowserEnv(WithoutPages(browser.backend, {question.url}), browser.config)
 
 
 class SampleRecord(Value):
@@ -275,10 +302,13 @@ def plot_rounds(rows: Sequence[dict[str, float]], path: Path) -> None:
     axes.plot(
         rounds, [row["heldout_gold"] for row in rows], marker="o", label="gold answer (held out)"
     )
+    if all("hidden_abstained" in row for row in rows):
+        axes.plot(rounds, [row["hidden_abstained"] for row in rows], marker="^", linestyle="--",
+                  color="tab:green", label="abstained, article hidden")  # fmt: skip
     axes.set_xlabel("round")
     axes.set_xticks(rounds)
     axes.set_ylim(0, 1)  # the whole scale: a few points' change should look like one
-    axes.set_ylabel("gold-answer rate")
+    axes.set_ylabel("rate, held-out questions")
     other = axes.twinx()
     other.plot(
         rounds,

@@ -19,7 +19,12 @@ class IterateConfig(Value):
     questions: int = Field(200, ge=1, description="training questions sampled per round")
     samples: int = Field(4, ge=2, description="episodes per question")
     temperature: float = Field(1.0, gt=0, description="sampling temperature")
-    outcome_weight: float = Field(1.0, ge=0, description="reward for the gold answer, cited")
+    outcome_weight: float = Field(
+        1.0, ge=0, description="reward for the gold answer cited (or, hidden, for abstaining)"
+    )
+    hidden_share: float = Field(
+        0.2, ge=0, lt=1, description="share of questions asked with their article hidden"
+    )
     keep_above: float = Field(
         0.0, description="expert: keep the best episode when its reward clears this"
     )

@@ -75,21 +75,33 @@ def test_two_rounds_keep_the_best_episodes_and_a_rerun_resumes(
         temperature=3.0,
         validation=4,
         pg_epochs=5,
+        hidden_share=0.5,
     )
     rows = iterate(config, questions(), demos, browser, policy, start, by_length)
     assert [row["round"] for row in rows] == [0.0, 1.0, 2.0]
-    assert all(0 <= row["heldout_gold"] <= 1 for row in rows)
+    assert all(0 <= row["heldout_gold"] <= 1 and 0 <= row["hidden_abstained"] <= 1 for row in rows)
     assert (tmp_path / "rounds" / "round-2" / "ranker_head.npz").is_file()
-    if method == "expert":
-        kept = read_episodes(tmp_path / "rounds" / "kept.jsonl")
-        assert len(kept) == 8  # the best of each question, in each of two rounds
-        for episode in kept:
-            again = [
-                run_episode(episode.question, policy(start, 3.0), browser, seed=1000, sample=i)
-                for i in range(3)
-            ]
-            assert by_length([(episode.question, episode.cited_answer)])[0] >= 0
-            assert max(by_length([(e.question, e.cited_answer) for e in again])) >= 0
+    kept_episodes = read_episodes(tmp_path / "rounds" / "kept.jsonl") if method == "expert" else []
+    for number in (1, 2):
+        groups: dict[str, list[dict[str, object]]] = {}
+        for line in (tmp_path / "rounds" / f"round-{number}" / "samples.jsonl").open():
+            record = json.loads(line)
+            groups.setdefault(record["question"], []).append(record)
+        assert len(groups) == 4 and all(len(group) == 3 for group in groups.values())
+        for group in groups.values():
+            kept = [record for record in group if record["kept"]]
+            if method == "grpo":
+                assert not kept
+                continue
+            # expert iteration keeps exactly the highest-rewarded sample of each question
+            (best,) = kept
+            assert best["reward"] == max(float(str(record["reward"])) for record in group)
+        # and what it cloned (kept.jsonl, four a round) are those samples' episodes
+        for episode in kept_episodes[4 * (number - 1) : 4 * number]:
+            top = max(float(str(record["reward"])) for record in groups[episode.question])
+            assert any(record["answer"] == episode.answer and record["reward"] == top
+                       for record in groups[episode.question])  # fmt: skip
+    assert len(kept_episodes) == (8 if method == "expert" else 0)
     # a rerun with one more round continues from round 2: rounds 0-2 are read back, not redone
     table = json.loads((tmp_path / "rounds" / "rounds.json").read_text())
     more = config.model_copy(update={"rounds": 3})
