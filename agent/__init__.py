@@ -21,11 +21,17 @@ from agent.teacher import TeacherPolicy
 if TYPE_CHECKING:
     from agent.chat_policy import ChatPolicy
     from agent.lm_policy import LMPolicy
+    from agent.ranker_policy import RankerPolicy
+    from agent.reader import Reader
+    from agent.reading_teacher import ReadingTeacher
     from agent.reward_model import RewardModel
 
 _LAZY = {
     "ChatPolicy": "agent.chat_policy",
     "LMPolicy": "agent.lm_policy",
+    "RankerPolicy": "agent.ranker_policy",  # the default; NumPy and the shipped reader
+    "Reader": "agent.reader",
+    "ReadingTeacher": "agent.reading_teacher",
     "RewardModel": "agent.reward_model",
 }
 
@@ -35,6 +41,9 @@ __all__ = [
     "HumanPolicy",
     "LMPolicy",
     "Policy",
+    "RankerPolicy",
+    "Reader",
+    "ReadingTeacher",
     "Reference",
     "RewardModel",
     "Step",
