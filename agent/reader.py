@@ -126,10 +126,12 @@ class Reader:
         ends = hidden @ self.heads["span.weight"].T + self.heads["span.bias"]  # (B, T, 2)
         readings = []
         for row, text in enumerate(texts):
-            allowed = np.zeros(batch.ids.shape[1], dtype=bool)
+            title_end = len(passages[row][0])
+            parts = np.full(batch.ids.shape[1], -1, dtype=np.int8)  # -1: never in a span
             for index, (start, end) in enumerate(batch.offsets[row]):
-                allowed[index] = batch.types[row, index] == 1 and end > start
-            span = _best_span(ends[row, :, 0], ends[row, :, 1], allowed)
+                if batch.types[row, index] == 1 and end > start:
+                    parts[index] = 0 if start < title_end else 1  # the title, or the sentence
+            span = _best_span(ends[row, :, 0], ends[row, :, 1], parts)
             answer, answer_score = None, float("-inf")
             if span is not None:
                 (i, j), answer_score = span
@@ -159,16 +161,18 @@ class Reader:
 
 
 def _best_span(
-    starts: NDArray[np.float32], ends: NDArray[np.float32], allowed: NDArray[np.bool_]
+    starts: NDArray[np.float32], ends: NDArray[np.float32], parts: NDArray[np.int8]
 ) -> tuple[tuple[int, int], float] | None:
     """The ``(start, end)`` token pair with the highest start + end logit, start <= end,
-    at most :data:`MAX_ANSWER_TOKENS` long, both on allowed tokens."""
-    positions = np.flatnonzero(allowed)
+    at most :data:`MAX_ANSWER_TOKENS` long, both in the same part (``parts``: 0 the title,
+    1 the sentence, -1 neither), so an answer never runs from the title into the sentence."""
+    positions = np.flatnonzero(parts >= 0)
     if not len(positions):
         return None
     best: tuple[tuple[int, int], float] | None = None
     for i in positions:
-        window = positions[(positions >= i) & (positions < i + MAX_ANSWER_TOKENS)]
+        same = positions[parts[positions] == parts[i]]
+        window = same[(same >= i) & (same < i + MAX_ANSWER_TOKENS)]
         j = int(window[np.argmax(ends[window])])
         total = float(starts[i] + ends[j])
         if best is None or total > best[1]:

@@ -297,7 +297,7 @@ def calibrate_saved_reader(
     """On held-out questions, for the reader saved in ``config.out``: the scales that put
     its cross-encoder logit and the bi-encoder cosine on one footing (``combine``), then
     the reading teacher's thresholds (``teacher``); both stored in its settings."""
-    from training.calibrate import calibrate_teacher
+    from training.calibrate import calibrate_teacher, titled_questions
 
     heldout = [q for q in questions if q.split == "heldout"]
     chosen = random.Random(config.seed).sample(
@@ -319,6 +319,12 @@ def calibrate_saved_reader(
         "abstain_below": found["abstain_below"],
     }
     settings["calibration"] = found | {"questions": len(chosen)}
+    if config.abstain_questions is not None:
+        # generated questions score higher than real phrasing; written ones place the threshold
+        written = titled_questions(config.abstain_questions, corpus)
+        placed = calibrate_teacher(reader.read, written, corpus)
+        settings["teacher"]["abstain_below"] = placed["abstain_below"]
+        settings["calibration_written"] = placed | {"questions": len(written)}
     settings_file.write_text(json.dumps(settings, indent=2) + "\n")
     return {f"calibration_{key}": value for key, value in found.items()}
 

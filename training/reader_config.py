@@ -24,3 +24,8 @@ class ReaderConfig(Value):
     calibration_questions: int = Field(
         300, ge=0, description="held-out questions the teacher's thresholds are chosen on"
     )
+    abstain_questions: Path | None = Field(
+        None,
+        description="questions written by people (JSONL: question, answers, title) that place "
+        "the abstention threshold instead of the generated ones",
+    )

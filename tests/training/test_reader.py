@@ -3,6 +3,7 @@ the saved checkpoint read back by the NumPy reader with the same numbers."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -119,3 +120,33 @@ def test_thresholds_keep_the_cost_to_answerable_questions_within_budget() -> Non
     assert chosen["answerable_right_after_abstaining"] == 0.5
     # early stop at 1.0 would quote the wrong 1.0 sentence of the second question: too costly
     assert chosen["sure_above"] == 1.5
+
+
+def test_a_span_stays_in_the_title_or_in_the_sentence() -> None:
+    from agent.reader import _best_span
+
+    # tokens: [CLS] q [SEP] | title title ':' | sentence sentence | [SEP]
+    parts = np.array([-1, -1, -1, 0, 0, 0, 1, 1, -1], dtype=np.int8)
+    starts = np.array([0, 0, 0, 5, 1, 0, 0, 0, 0], dtype=np.float32)
+    ends = np.array([0, 0, 0, 0, 1, 0, 4, 0, 9], dtype=np.float32)
+    # across the boundary (3, 6) would score 9; it must not be chosen, nor the [SEP]
+    (span, score) = _best_span(starts, ends, parts) or ((-1, -1), 0.0)
+    assert span == (3, 4) and score == 6.0
+    assert _best_span(starts, ends, np.full(9, -1, dtype=np.int8)) is None
+
+
+def test_written_questions_find_their_article_by_title(
+    tiny_corpus: CorpusBackend, tmp_path: Path
+) -> None:
+    from training.calibrate import titled_questions
+
+    good = tmp_path / "written.jsonl"
+    good.write_text(json.dumps({"question": "who devised pointillism", "answers": ["Seurat"],
+                                "title": "Pointillism"}) + "\n")  # fmt: skip
+    (question,) = titled_questions(good, tiny_corpus)
+    (page,) = [p for p in tiny_corpus.pages() if p.title == "Pointillism"]
+    assert question.url == page.url and question.answers == ("Seurat",)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"question": "q", "answers": ["a"], "title": "Nowhere"}) + "\n")
+    with pytest.raises(ValueError, match="no article titled 'Nowhere'"):
+        titled_questions(bad, tiny_corpus)
