@@ -300,7 +300,7 @@ def run_train_iterate(config: TrainIterateConfig) -> int:
     from browser.corpus import CorpusBackend
     from browser.env import BrowserEnv
     from training.iterate import iterate, plot_rounds
-    from training.real_questions import generate_real_questions
+    from training.real_questions import real_questions_in
 
     _log_to_stderr()
     quiet_loading()
@@ -316,7 +316,7 @@ def run_train_iterate(config: TrainIterateConfig) -> int:
     settings = IterateConfig.model_validate(config.model_dump(exclude={"demos", "start"}))
     rows = iterate(
         settings,
-        list(generate_real_questions(corpus.pages())),
+        real_questions_in(settings.out, corpus.pages),  # kept with the rounds
         [episode for path in demos for episode in read_episodes(path)],
         BrowserEnv(corpus),
         policy,
