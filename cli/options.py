@@ -15,7 +15,7 @@ from rich.console import Console
 
 from agent.best_of_n import BEST_OF_TEMPERATURE, BEST_OF_TOP_P, DEFAULT_PATIENCE
 from agent.policy import Policy
-from agent.shipped import DEFAULT_POLICY, DEFAULT_RANKER, DEFAULT_REWARD_MODEL
+from agent.shipped import DEFAULT_POLICY, DEFAULT_RANKER, DEFAULT_READER, DEFAULT_REWARD_MODEL
 from browser.env import BrowserConfig, BrowserEnv
 from browser.models import Value
 from cli.flags import UsageError
@@ -77,6 +77,10 @@ class PolicyOptions(Value):
     )  # fmt: skip
     model: str | None = Field(None, description="lm: a checkpoint path or hub id; ranker: a "
                               "policy directory")  # fmt: skip
+    reader: Path | None = Field(
+        None, description="ranker/teacher: a reader directory (default: the shipped reader)",
+        json_schema_extra={"metavar": "DIR"},
+    )  # fmt: skip
     chat_url: str | None = Field(None, description="chat: the OpenAI-compatible API root (…/v1)")
     chat_model: str | None = Field(None, description="chat: the model name the endpoint serves")
     temperature: float | None = Field(
@@ -104,6 +108,15 @@ class PolicyOptions(Value):
             raise ValueError(
                 f"no default policy at {DEFAULT_POLICY}; pass --model or --policy teacher"
             )
+        if self.reader is not None:
+            from agent.reader import READER_WEIGHTS
+
+            if self.policy not in ("ranker", "teacher"):
+                raise ValueError(f"--reader goes with --policy ranker or teacher, not "
+                                 f"{self.policy}")  # fmt: skip
+            if not (self.reader / READER_WEIGHTS).is_file():
+                raise ValueError(f"--reader: no reader at {self.reader} (no {READER_WEIGHTS} "
+                                 "there)")  # fmt: skip
         if self.policy == "ranker" and self.model is not None and not Path(self.model).is_dir():
             raise ValueError(f"--model: no ranking policy directory at {self.model}")
         return self
@@ -190,11 +203,12 @@ def make_policy(options: PolicyOptions, *, best_of: int = 1) -> Policy:
     if options.policy in ("teacher", "ranker"):
         from agent.reader import Reader
 
-        reader = Reader.load()
+        reader_path = options.reader or DEFAULT_READER
+        reader = Reader.load(reader_path)
         if options.policy == "teacher":
             from agent.reading_teacher import ReadingTeacher
 
-            return ReadingTeacher.from_reader(reader)
+            return ReadingTeacher.from_reader(reader, reader_path)
         from agent.ranker_policy import RankerPolicy
 
         path = Path(options.model) if options.model else DEFAULT_RANKER

@@ -19,46 +19,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from agent.loop import run_episode
 from agent.reading_teacher import ReadFunction, ReadingTeacher
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
-from browser.models import Value
-from browser.records import read_records
 from training.metrics import contains_answer
 from training.questions import GeneratedQuestion
 from training.unanswerable import WithoutPages
 
 logger = logging.getLogger(__name__)
-
-
-class TitledQuestion(Value):
-    """A question written by a person, with its answers and the article that holds them
-    (the format of ``tests/data/questions.jsonl``)."""
-
-    question: str
-    answers: tuple[str, ...]
-    title: str
-
-
-def titled_questions(path: Path, corpus: CorpusBackend) -> list[GeneratedQuestion]:
-    """The questions of ``path`` as :class:`GeneratedQuestion` (their article's url found by
-    title), so they can be asked with their article hidden.
-
-    Raises:
-        ValueError: a title that is not an article of ``corpus``.
-    """
-    urls = {page.title: page.url for page in corpus.pages()}
-    found = []
-    for row in read_records(path, TitledQuestion):
-        if row.title not in urls:
-            raise ValueError(f"{path}: no article titled {row.title!r} in the corpus")
-        found.append(GeneratedQuestion(question=row.question, answers=row.answers,
-                                       title=row.title, url=urls[row.title], support="",
-                                       kind="written", split="heldout"))  # fmt: skip
-    return found
 
 
 @dataclass(frozen=True)

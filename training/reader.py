@@ -4,14 +4,16 @@ picks the sentence answering a question and the answer's span in it.
     webgpt train reader --out agent/checkpoints/reader-default
 
 Data: generated questions (:mod:`training.real_questions`, training articles only), each
-with the sentence of its article that states the answer. A question's group is that
-sentence and ``negatives`` others: sentences of the same article that do not state the
-answer, and sentences of the pages the corpus search ranks highest for the question (the
-mistakes a browsing reader can make). Loss: cross-entropy of the relevance logits over the
-group (the supporting sentence against the rest) plus the span loss (start and end
-cross-entropy) on the supporting sentence. Only the top ``train_layers`` layers, the pooler
-and the heads are trained: a third of the compute of full fine-tuning on a CPU, and a
-checkpoint of a few MB that sits on the packaged MiniLM.
+with the sentence of its article that states the answer, and optionally questions written
+by people (``--written``, :mod:`training.written_questions`), which read like real ones as
+no template does. ``--init`` continues from a saved reader instead of MiniLM. A question's
+group is that sentence and ``negatives`` others: sentences of the same article that do not
+state the answer, and sentences of the pages the corpus search ranks highest for the
+question (the mistakes a browsing reader can make). Loss: cross-entropy of the relevance
+logits over the group (the supporting sentence against the rest) plus the span loss (start
+and end cross-entropy) on the supporting sentence. Only the top ``train_layers`` layers,
+the pooler and the heads are trained: a third of the compute of full fine-tuning on a CPU,
+and a checkpoint of a few MB that sits on the packaged MiniLM.
 """
 
 from __future__ import annotations
@@ -194,17 +196,20 @@ def train_reader(
 ) -> dict[str, float]:
     """Fine-tune and save the reader; returns a summary (loss, training-group accuracy)."""
     rng = random.Random(config.seed)
-    chosen = [q for q in questions if q.split == "train"]
+    generated = [q for q in questions if q.split == "train" and q.kind != "written"]
+    written = [q for q in questions if q.split == "train" and q.kind == "written"]
+    rng.shuffle(generated)
+    chosen = generated[: config.questions] + written * config.written_repeats
     rng.shuffle(chosen)
-    examples = reader_examples(
-        chosen[: config.questions], corpus, negatives=config.negatives, rng=rng
-    )
+    examples = reader_examples(chosen, corpus, negatives=config.negatives, rng=rng)
     if not examples:
         raise ValueError("no reader examples: no training question's support is on its page")
     torch.manual_seed(config.seed)
     base = default_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = ReaderModel(BertModel.from_pretrained(str(base)))
+    if config.init is not None:
+        load_saved_reader(model, config.init)
     trained = _freeze_below(model, config.train_layers)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
                                   lr=config.learning_rate, weight_decay=0.01)  # fmt: skip
@@ -242,6 +247,27 @@ def train_reader(
     }
 
 
+def load_saved_reader(model: ReaderModel, path: Path) -> None:
+    """Put a saved reader's tensors (its top layers and heads) into ``model``.
+
+    Raises:
+        FileNotFoundError: ``path`` holds no reader.
+        ValueError: the saved tensors do not fit ``model``.
+    """
+    from safetensors.torch import load_file
+
+    if not (path / READER_WEIGHTS).is_file():
+        raise FileNotFoundError(f"--init: no reader at {path} (no {READER_WEIGHTS} there)")
+    saved = load_file(str(path / READER_WEIGHTS))
+    state = {
+        (name if name.startswith(("relevance.", "span.")) else f"bert.{name}"): tensor.float()
+        for name, tensor in saved.items()
+    }
+    unexpected = model.load_state_dict(state, strict=False).unexpected_keys
+    if unexpected:
+        raise ValueError(f"--init: {path} holds tensors this reader lacks: {unexpected[:3]}")
+
+
 def _freeze_below(model: ReaderModel, train_layers: int) -> list[str]:
     """Freeze all but the top ``train_layers`` layers, the pooler and the heads; returns
     the names of the trained tensors as the saved checkpoint names them."""
@@ -266,7 +292,12 @@ def save_reader(model: ReaderModel, trained: Iterable[str], config: ReaderConfig
         name.removeprefix("bert."): state[name].detach().half().contiguous() for name in trained
     }
     save_file(tensors, str(config.out / READER_WEIGHTS))
-    settings = {"base": "all-MiniLM-L6-v2", "config": config.model_dump(mode="json")}
+    settings: dict[str, object] = {
+        "base": "all-MiniLM-L6-v2", "config": config.model_dump(mode="json")
+    }  # fmt: skip
+    if config.init is not None:  # the run it continued, so the whole recipe stays on record
+        previous = json.loads((config.init / READER_SETTINGS).read_text())
+        settings["init_config"] = previous["config"]
     (config.out / READER_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n")
 
 
@@ -278,8 +309,13 @@ def build_default_reader(config: ReaderConfig, work: Path) -> dict[str, float]:
 
     corpus = CorpusBackend.open_default()
     questions = real_questions_in(work, corpus.pages)
-    logger.info("%d questions, %d from training articles", len(questions),
-                sum(q.split == "train" for q in questions))  # fmt: skip
+    if config.written is not None:
+        from training.written_questions import written_questions
+
+        questions = [*questions, *written_questions(config.written, corpus)]
+    logger.info("%d questions, %d from training articles (%d written)", len(questions),
+                sum(q.split == "train" for q in questions),
+                sum(q.split == "train" and q.kind == "written" for q in questions))  # fmt: skip
 
     def log(step: int, steps: int, loss: float, accuracy: float) -> None:
         if step % 25 == 0 or step == steps:
@@ -297,9 +333,10 @@ def calibrate_saved_reader(
     """On held-out questions, for the reader saved in ``config.out``: the scales that put
     its cross-encoder logit and the bi-encoder cosine on one footing (``combine``), then
     the reading teacher's thresholds (``teacher``); both stored in its settings."""
-    from training.calibrate import calibrate_teacher, titled_questions
+    from training.calibrate import calibrate_teacher
+    from training.written_questions import written_questions
 
-    heldout = [q for q in questions if q.split == "heldout"]
+    heldout = [q for q in questions if q.split == "heldout" and q.kind != "written"]
     chosen = random.Random(config.seed).sample(
         heldout, min(config.calibration_questions, len(heldout))
     )
@@ -321,7 +358,7 @@ def calibrate_saved_reader(
     settings["calibration"] = found | {"questions": len(chosen)}
     if config.abstain_questions is not None:
         # generated questions score higher than real phrasing; written ones place the threshold
-        written = titled_questions(config.abstain_questions, corpus)
+        written = written_questions(config.abstain_questions, corpus)
         placed = calibrate_teacher(reader.read, written, corpus)
         settings["teacher"]["abstain_below"] = placed["abstain_below"]
         settings["calibration_written"] = placed | {"questions": len(written)}

@@ -21,6 +21,16 @@ class ReaderConfig(Value):
     train_layers: int = Field(2, ge=1, le=6, description="top encoder layers fine-tuned")
     max_length: int = Field(96, ge=32, description="tokens per question and sentence")
     seed: int = Field(0, description="seed of sampling and initialisation")
+    written: Path | None = Field(
+        None,
+        description="questions written by people with the sentence that answers each (JSONL: "
+        "question, answers, title, support); those of training articles join the generated "
+        "ones",
+    )
+    written_repeats: int = Field(1, ge=1, description="times each written question is trained on")
+    init: Path | None = Field(
+        None, description="continue training this reader (default: start from MiniLM)"
+    )
     calibration_questions: int = Field(
         300, ge=0, description="held-out questions the teacher's thresholds are chosen on"
     )

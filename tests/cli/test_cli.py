@@ -38,6 +38,26 @@ def test_ask_json_prints_one_object_with_answer_references_and_steps(
     assert len(episodes) == 2 and episodes[0].answer == result["answer"]
 
 
+def test_ask_reads_with_the_reader_given(
+    corpus: CorpusBackend, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--reader DIR`` brings that reader's settings too: one whose abstention threshold
+    no sentence reaches makes the teacher say it could not find the answer."""
+    from agent.shipped import DEFAULT_READER
+    from browser.answer import ABSTAIN_ANSWER
+
+    strict = tmp_path / "reader"
+    shutil.copytree(DEFAULT_READER, strict)
+    settings = json.loads((strict / "webgpt_reader.json").read_text())
+    settings["teacher"]["abstain_below"] = 1e9
+    (strict / "webgpt_reader.json").write_text(json.dumps(settings))
+    question = "which planet is known as the red planet"
+    assert main(["ask", "--policy", "teacher", "--json", question]) == 0
+    assert main(["ask", "--policy", "teacher", "--reader", str(strict), "--json", question]) == 0
+    shipped, given = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert shipped["answer"] != ABSTAIN_ANSWER and given["answer"] == ABSTAIN_ANSWER
+
+
 def test_ask_shows_each_action_then_the_answer_and_references(
     corpus: CorpusBackend, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -63,6 +83,9 @@ BAD_ARGUMENTS = [
     (["ask", "--reward-model", str(DEFAULT_REWARD_MODEL), "q"], "add --best-of N"),
     (["ask", "--policy", "lm", "--model", "/no/such/model", "q"], "--model: no model directory"),
     (["ask", "--model", "/no/such/ranker", "q"], "--model: no ranking policy directory at"),
+    (["ask", "--reader", "/tmp", "q"], "--reader: no reader at /tmp (no reader.safetensors"),
+    (["ask", "--policy", "lm", "--reader", "/tmp", "q"], "--reader goes with --policy ranker"),
+    (["train", "reader", "--out", "x", "--written-repeats", "0"], "--written-repeats: must be"),
     (["ask", "--top-p", "0", "q"], "--top-p: must be greater than 0, got '0'"),
     (["ask", "--temperature", "-1", "q"], "--temperature: must be at least 0, got '-1'"),
     (["ask", "--policy", "gpt", "q"], "--policy: must be 'ranker', 'teacher', 'lm' or 'chat'"),

@@ -109,3 +109,23 @@ def test_two_rounds_keep_the_best_episodes_and_a_rerun_resumes(
     assert rows[:3] == table and rows[-1]["round"] == 3.0
     plot_rounds(rows, tmp_path / "rounds.png")
     assert (tmp_path / "rounds.png").stat().st_size > 1000
+
+
+def test_round_flags_catch_reward_hacking_and_abstention_collapse() -> None:
+    from training.iterate import round_flags
+
+    before = {"heldout_reward": 0.1, "heldout_gold": 0.80, "hidden_abstained": 0.82}
+    steady = {"heldout_reward": 0.3, "heldout_gold": 0.81, "hidden_abstained": 0.70}
+    assert round_flags(before, steady) == {
+        "flag_reward_hacking": 0.0, "flag_abstention_collapse": 0.0
+    }  # fmt: skip
+    hacked = {"heldout_reward": 0.5, "heldout_gold": 0.70, "hidden_abstained": 0.80}
+    assert round_flags(before, hacked)["flag_reward_hacking"] == 1.0
+    # GRPO round 1 of the shipped run: 82% abstained on hidden questions, then 0%
+    collapsed = {"heldout_reward": 0.5, "heldout_gold": 0.84, "hidden_abstained": 0.0}
+    assert round_flags(before, collapsed) == {
+        "flag_reward_hacking": 0.0, "flag_abstention_collapse": 1.0
+    }  # fmt: skip
+    # a small drop from little is no collapse
+    low = {"heldout_reward": 0.1, "heldout_gold": 0.8, "hidden_abstained": 0.1}
+    assert round_flags(low, {**low, "hidden_abstained": 0.0})["flag_abstention_collapse"] == 0.0

@@ -99,6 +99,20 @@ def test_training_steps_learn_and_the_numpy_reader_reads_the_checkpoint(
     with pytest.raises(FileNotFoundError, match="no reader at"):
         Reader.load(tmp_path)
     assert np.isfinite(readings[1].answer_score) or readings[1].answer is None
+    # --init: a fresh model takes the saved layers and heads, and nothing else
+    from safetensors.torch import load_file
+    from transformers import BertModel
+
+    from training.reader import ReaderModel, load_saved_reader
+
+    fresh = ReaderModel(BertModel.from_pretrained(str(default_encoder_path())))
+    load_saved_reader(fresh, tmp_path / "reader")
+    saved = load_file(str(tmp_path / "reader" / "reader.safetensors"))
+    assert torch.equal(fresh.relevance.weight, saved["relevance.weight"].float())
+    assert torch.equal(fresh.bert.encoder.layer[5].output.dense.weight,
+                       saved["encoder.layer.5.output.dense.weight"].float())  # fmt: skip
+    with pytest.raises(FileNotFoundError, match="--init: no reader at"):
+        load_saved_reader(fresh, tmp_path)
     torch.manual_seed(0)
 
 
@@ -138,15 +152,45 @@ def test_a_span_stays_in_the_title_or_in_the_sentence() -> None:
 def test_written_questions_find_their_article_by_title(
     tiny_corpus: CorpusBackend, tmp_path: Path
 ) -> None:
-    from training.calibrate import titled_questions
+    from training.written_questions import written_questions
 
     good = tmp_path / "written.jsonl"
     good.write_text(json.dumps({"question": "who devised pointillism", "answers": ["Seurat"],
                                 "title": "Pointillism"}) + "\n")  # fmt: skip
-    (question,) = titled_questions(good, tiny_corpus)
+    (question,) = written_questions(good, tiny_corpus)
     (page,) = [p for p in tiny_corpus.pages() if p.title == "Pointillism"]
     assert question.url == page.url and question.answers == ("Seurat",)
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"question": "q", "answers": ["a"], "title": "Nowhere"}) + "\n")
     with pytest.raises(ValueError, match="no article titled 'Nowhere'"):
-        titled_questions(bad, tiny_corpus)
+        written_questions(bad, tiny_corpus)
+
+
+def test_written_supports_become_the_page_sentences_the_reader_trains_on(
+    tiny_corpus: CorpusBackend, tmp_path: Path
+) -> None:
+    from training.questions import article_split
+    from training.written_questions import written_questions
+
+    rows = [
+        # the support as written, with a no-break space the page's sentences do not keep
+        {"question": "seurat nationality", "answers": ["French"], "title": "Georges Seurat",
+         "support": "Georges Seurat was a French post-Impressionist\u00a0artist."},
+        # a support that is not quite the page's sentence: the page's own takes its place
+        {"question": "when was la grande jatte painted", "answers": ["1884 to 1886"],
+         "title": "A Sunday Afternoon on the Island of La Grande Jatte",
+         "support": "It was painted from 1884 to 1886."},
+    ]  # fmt: skip
+    written = tmp_path / "written.jsonl"
+    written.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    first, second = written_questions(written, tiny_corpus)
+    assert first.support == "Georges Seurat was a French post-Impressionist artist."
+    assert second.support.startswith("A Sunday Afternoon on the Island of La Grande Jatte was")
+    assert first.kind == "written" and first.split == article_split("Georges Seurat")
+    examples = reader_examples([first, second], tiny_corpus, negatives=2, rng=random.Random(0))
+    assert [e.passages[0][1] for e in examples] == [first.support, second.support]
+    rows[1]["answers"] = ["1901"]
+    written.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with pytest.raises(ValueError, match=r"written.jsonl:2: answers: .* does not hold the answer"):
+        written_questions(written, tiny_corpus)
+
