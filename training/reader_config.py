@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from browser.models import Value
 
@@ -39,3 +39,18 @@ class ReaderConfig(Value):
         description="questions written by people (JSONL: question, answers, title) that place "
         "the abstention threshold instead of the generated ones",
     )
+
+    @field_validator("init")
+    @classmethod
+    def _holds_a_reader(cls, value: Path | None) -> Path | None:
+        if value is not None and not (value / "reader.safetensors").is_file():
+            raise ValueError(f"--init: no reader at {value} (no reader.safetensors there)")
+        return value
+
+    @field_validator("written", "abstain_questions")
+    @classmethod
+    def _is_a_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is not None and not value.is_file():
+            flag = "--" + (info.field_name or "").replace("_", "-")
+            raise ValueError(f"{flag}: no such questions file: {value}")
+        return value

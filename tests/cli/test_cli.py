@@ -86,6 +86,8 @@ BAD_ARGUMENTS = [
     (["ask", "--reader", "/tmp", "q"], "--reader: no reader at /tmp (no reader.safetensors"),
     (["ask", "--policy", "lm", "--reader", "/tmp", "q"], "--reader goes with --policy ranker"),
     (["train", "reader", "--out", "x", "--written-repeats", "0"], "--written-repeats: must be"),
+    (["train", "reader", "--out", "x", "--init", "/tmp"], "--init: no reader at /tmp"),
+    (["train", "reader", "--out", "x", "--written", "/no/such.jsonl"], "--written: no such"),
     (["ask", "--top-p", "0", "q"], "--top-p: must be greater than 0, got '0'"),
     (["ask", "--temperature", "-1", "q"], "--temperature: must be at least 0, got '-1'"),
     (["ask", "--policy", "gpt", "q"], "--policy: must be 'ranker', 'teacher', 'lm' or 'chat'"),
