@@ -54,6 +54,13 @@ class Reading:
     cosine: float = 0.0  # the bi-encoder's cosine
 
 
+def no_reader_at(path: Path) -> str | None:
+    """Why ``path`` holds no reader, or None when it holds one (what every check says)."""
+    if (path / READER_WEIGHTS).is_file():
+        return None
+    return f"no reader at {path} (no {READER_WEIGHTS} there)"
+
+
 def passage_text(title: str, sentence: str) -> str:
     """The second segment the reader sees: the page's title, then the sentence."""
     return f"{title}: {sentence}"
@@ -93,8 +100,8 @@ class Reader:
         """
         from safetensors.numpy import load_file
 
-        if not (path / READER_WEIGHTS).is_file():
-            raise FileNotFoundError(f"no reader at {path} (no {READER_WEIGHTS} there)")
+        if why := no_reader_at(path):
+            raise FileNotFoundError(why)
         settings = json.loads((path / READER_SETTINGS).read_text())
         tensors = load_file(path / READER_WEIGHTS)
         heads = {

@@ -109,14 +109,13 @@ class PolicyOptions(Value):
                 f"no default policy at {DEFAULT_POLICY}; pass --model or --policy teacher"
             )
         if self.reader is not None:
-            from agent.reader import READER_WEIGHTS
+            from agent.reader import no_reader_at
 
             if self.policy not in ("ranker", "teacher"):
                 raise ValueError(f"--reader goes with --policy ranker or teacher, not "
                                  f"{self.policy}")  # fmt: skip
-            if not (self.reader / READER_WEIGHTS).is_file():
-                raise ValueError(f"--reader: no reader at {self.reader} (no {READER_WEIGHTS} "
-                                 "there)")  # fmt: skip
+            if why := no_reader_at(self.reader):
+                raise ValueError(f"--reader: {why}")
         if self.policy == "ranker" and self.model is not None and not Path(self.model).is_dir():
             raise ValueError(f"--model: no ranking policy directory at {self.model}")
         return self

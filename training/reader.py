@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from transformers import AutoTokenizer, BertModel, PreTrainedTokenizerBase
 
-from agent.reader import READER_SETTINGS, READER_WEIGHTS, Reader, passage_text
+from agent.reader import READER_SETTINGS, READER_WEIGHTS, Reader, no_reader_at, passage_text
 from browser.corpus import CorpusBackend
 from browser.encoder import default_encoder_path
 from browser.text import split_sentences
@@ -256,8 +256,8 @@ def load_saved_reader(model: ReaderModel, path: Path) -> None:
     """
     from safetensors.torch import load_file
 
-    if not (path / READER_WEIGHTS).is_file():
-        raise FileNotFoundError(f"--init: no reader at {path} (no {READER_WEIGHTS} there)")
+    if why := no_reader_at(path):
+        raise FileNotFoundError(f"--init: {why}")
     saved = load_file(str(path / READER_WEIGHTS))
     state = {
         (name if name.startswith(("relevance.", "span.")) else f"bert.{name}"): tensor.float()

@@ -43,8 +43,12 @@ class ReaderConfig(Value):
     @field_validator("init")
     @classmethod
     def _holds_a_reader(cls, value: Path | None) -> Path | None:
-        if value is not None and not (value / "reader.safetensors").is_file():
-            raise ValueError(f"--init: no reader at {value} (no reader.safetensors there)")
+        if value is None:
+            return value
+        from agent.reader import no_reader_at  # NumPy only, imported when --init is given
+
+        if why := no_reader_at(value):
+            raise ValueError(f"--init: {why}")
         return value
 
     @field_validator("written", "abstain_questions")
