@@ -112,11 +112,12 @@ def generate_replies(
         ids = torch.cat([ids, tokens], dim=1)
         mask = torch.cat([mask, mask.new_ones(len(ids), 1)], dim=1)
         position = position + 1
+        device = _device(model)  # the model's; the bookkeeping here stays on the CPU
         output = model(
-            input_ids=tokens, attention_mask=mask, position_ids=position, use_cache=True,
-            **{cache_argument: cache},
+            input_ids=tokens.to(device), attention_mask=mask.to(device),
+            position_ids=position.to(device), use_cache=True, **{cache_argument: cache},
         )  # fmt: skip
-        logits = output.logits[:, -1]  # (L, V)
+        logits = output.logits[:, -1].cpu()  # (L, V)
     return replies
 
 
@@ -226,6 +227,7 @@ class _RoomyLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         self.key_store, self.value_store = store, store.clone()
         for group, layer in parts:
             start, width = self.length - layer.length, layer.length
+            group = group.to(store.device)
             self.key_store[group, :, start : self.length] = layer.key_store[:, :, :width]
             self.value_store[group, :, start : self.length] = layer.value_store[:, :, :width]
         self._expose()
@@ -242,6 +244,7 @@ class _RoomyLayer(DynamicLayer):  # type: ignore[no-untyped-call]
                     self.key_store[slot] = self.key_store[row]
                     self.value_store[slot] = self.value_store[row]
         else:
+            beam_idx = beam_idx.to(self.key_store.device)
             self.key_store = self.key_store[: self.rows].index_select(0, beam_idx)
             self.value_store = self.value_store[: self.rows].index_select(0, beam_idx)
         self.rows = len(rows)
@@ -300,14 +303,18 @@ def _prefill(
     for group in groups:
         width = int(mask[group].sum(-1).max())  # the group's longest prompt; the rest is padding
         part = cache if len(groups) == 1 else _new_cache(model, room)
+        device = _device(model)  # the model's; the bookkeeping here stays on the CPU
         output = model(
-            input_ids=distinct[group, -width:], attention_mask=mask[group, -width:],
-            position_ids=positions[group, -width:], use_cache=True, logits_to_keep=1,
+            input_ids=distinct[group, -width:].to(device),
+            attention_mask=mask[group, -width:].to(device),
+            position_ids=positions[group, -width:].to(device), use_cache=True, logits_to_keep=1,
             **{cache_argument: part},
         )  # fmt: skip
         if not len(logits):
-            logits = output.logits.new_empty((len(distinct), output.logits.shape[-1]))
-        logits[group] = output.logits[:, -1]
+            logits = torch.empty(
+                (len(distinct), output.logits.shape[-1]), dtype=output.logits.dtype
+            )
+        logits[group] = output.logits[:, -1].cpu()
         parts.append((group, part))
     if len(parts) > 1:  # one cache again, each group's keys right-aligned as its mask is
         for index, layer in enumerate(cache.layers):
@@ -406,3 +413,8 @@ def _cache_argument(model: Any) -> str:
     5.24, ``past_key_values`` before."""
     parameters = inspect.signature(model.forward).parameters
     return "cache" if "cache" in parameters else "past_key_values"
+
+
+def _device(model: Any) -> torch.device:
+    """Where the model's weights are (its inputs go there; its logits come back)."""
+    return next(model.parameters()).device  # type: ignore[no-any-return]

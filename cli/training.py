@@ -10,12 +10,12 @@ import getpass
 import json
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from rich.console import Console
 
-from agent.shipped import DEFAULT_POLICY
+from agent.shipped import DEFAULT_POLICY, DEFAULT_RANKER
 from browser.models import Value
 from cli.flags import UsageError
 from cli.options import (
@@ -30,6 +30,10 @@ from training.questions import GeneratedQuestion
 from training.ranker_config import RankerConfig
 from training.reader_config import ReaderConfig
 from training.rm_config import RMConfig
+
+if TYPE_CHECKING:
+    from agent.episode import Episode
+    from browser.corpus import CorpusBackend
 
 Split = Literal["train", "heldout", "all"]
 
@@ -141,12 +145,27 @@ class TrainIterateConfig(IterateConfig):
 
     demos: list[Path] = Field(
         default_factory=list, description="the teacher's demonstrations (default: those of "
-        "the default policy's build, agent/checkpoints/ranker-default/work)",
+        "the start's build, agent/checkpoints/ranker-default/work or bc-default/work)",
         json_schema_extra={"metavar": "FILE"},
     )  # fmt: skip
     start: Path | None = Field(
         None, description="the ranking policy to start from (default: the shipped one)"
     )
+    model: str | None = Field(
+        None, description="--policy lm: the LM policy to start from, a folder or hub id "
+        "(default: the shipped one)",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _start_of_the_policy(self) -> TrainIterateConfig:
+        if self.start is not None and self.policy != "ranker":
+            raise ValueError("--start goes with --policy ranker; --policy lm starts from --model")
+        if self.model is not None and self.policy != "lm":
+            raise ValueError("--model goes with --policy lm; --policy ranker starts from --start")
+        local = self.model is not None and self.model.startswith(("/", ".", "~"))
+        if local and not Path(str(self.model)).expanduser().is_dir():
+            raise ValueError(f"--model: no model directory at {self.model}")
+        return self
 
 
 class SynthesizeConfig(QuestionRun):
@@ -293,39 +312,57 @@ def run_train_ranker(config: TrainRankerConfig) -> int:
 
 def run_train_iterate(config: TrainIterateConfig) -> int:
     from agent.episode import read_episodes
-    from agent.ranker_policy import HEAD_FILE, PolicyHead, RankerPolicy
-    from agent.reader import CachedRead, Reader
-    from agent.reward_model import RewardModel
-    from agent.shipped import DEFAULT_RANKER
     from browser.corpus import CorpusBackend
-    from browser.env import BrowserEnv
-    from training.iterate import iterate, plot_rounds
-    from training.real_questions import real_questions_in
+    from training.rounds import plot_rounds
 
     _log_to_stderr()
     quiet_loading()
-    demos = config.demos or sorted((DEFAULT_RANKER / "work").glob("demos-train.jsonl"))
+    build = (
+        DEFAULT_POLICY / "work/demos.jsonl"
+        if config.policy == "lm"
+        else DEFAULT_RANKER / "work/demos-train.jsonl"
+    )
+    demos = config.demos or [path for path in [build] if path.is_file()]
     if not demos:
         raise UsageError("no demonstrations: pass --demos FILE (the teacher's episodes)")
+    settings = IterateConfig.model_validate(config.model_dump(exclude={"demos", "start", "model"}))
+    episodes = [episode for path in demos for episode in read_episodes(path)]
     corpus = CorpusBackend.open_default()
+    report = True
+    if settings.policy == "lm":
+        from accelerate import PartialState  # type: ignore[import-untyped]
+
+        from training.iterate_lm import iterate_on_corpus
+
+        rows = iterate_on_corpus(settings, episodes, corpus, config.model or DEFAULT_POLICY)
+        report = PartialState().is_main_process  # under accelerate launch, one process reports
+    else:
+        rows = _iterate_ranker(settings, episodes, corpus, config.start or DEFAULT_RANKER)
+    if report:
+        plot_rounds(rows, settings.out / "rounds.png")
+        Console(stderr=True).print(f"Rounds in {settings.out}: " + json.dumps(rows[-1]))
+    return 0
+
+
+def _iterate_ranker(
+    settings: IterateConfig, demos: list[Episode], corpus: CorpusBackend, start: Path
+) -> list[dict[str, float]]:
+    from agent.ranker_policy import HEAD_FILE, PolicyHead, RankerPolicy
+    from agent.reader import CachedRead, Reader
+    from agent.reward_model import RewardModel
+    from browser.env import BrowserEnv
+    from training.iterate import iterate
+    from training.real_questions import real_questions_in
+
     read = CachedRead(Reader.load().read, size=20_000)
 
     def policy(head: PolicyHead, temperature: float) -> RankerPolicy:
         return RankerPolicy(read=read, head=head, temperature=temperature)
 
-    settings = IterateConfig.model_validate(config.model_dump(exclude={"demos", "start"}))
-    rows = iterate(
-        settings,
-        real_questions_in(settings.out, corpus.pages),  # kept with the rounds
-        [episode for path in demos for episode in read_episodes(path)],
-        BrowserEnv(corpus),
-        policy,
-        PolicyHead.load((config.start or DEFAULT_RANKER) / HEAD_FILE),
-        RewardModel.from_pretrained().score,
-    )
-    plot_rounds(rows, settings.out / "rounds.png")
-    Console(stderr=True).print(f"Rounds in {settings.out}: " + json.dumps(rows[-1]))
-    return 0
+    questions = real_questions_in(settings.out, corpus.pages)  # kept with the rounds
+    head = PolicyHead.load(start / HEAD_FILE)
+    reward = RewardModel.from_pretrained().score
+    return iterate(settings, questions, demos, BrowserEnv(corpus), policy, head, reward)
 
 
 def run_synthesize(config: SynthesizeConfig) -> int:

@@ -93,10 +93,14 @@ class TargetOnlyTrainer(Trainer):
         num_items_in_batch: Any = None,
     ) -> Any:
         labels = inputs.pop("labels")  # (B, T)
-        hidden = model.base_model(**inputs).last_hidden_state  # (B, T, H)
+        # through the model itself, which may be wrapped (DDP syncs gradients in its forward);
+        # the output layer runs on the last position only, then on the targets' positions
+        output = model(**inputs, output_hidden_states=True, logits_to_keep=1)
+        hidden = output.hidden_states[-1]  # (B, T, H), after the final norm
         targets = labels[:, 1:]  # the token each position predicts
         keep = targets != -100  # (B, T-1)
-        logits = model.get_output_embeddings()(hidden[:, :-1][keep])  # (N, V)
+        head = self.accelerator.unwrap_model(model).get_output_embeddings()
+        logits = head(hidden[:, :-1][keep])  # (N, V)
         if num_items_in_batch is None:
             loss = torch.nn.functional.cross_entropy(logits.float(), targets[keep])
         else:

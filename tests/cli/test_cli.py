@@ -100,6 +100,11 @@ BAD_ARGUMENTS = [
     (["corpus", "build", "/no/such/input.jsonl", "--out", "x.sqlite"], "no such file"),
     (["corpus", "build", os.devnull, "--out", "x.sqlite"], "not a regular file or a directory"),
     (["train", "rm", "--out", "x", "--eval-fraction", "2"], "--eval-fraction: must be less than 1"),
+    (
+        ["train", "iterate", "--out", "x", "--policy", "lm", "--method", "grpo"],
+        "--method grpo goes with --policy ranker; --policy lm learns by --method expert",
+    ),
+    (["train", "iterate", "--out", "x", "--model", "/tmp"], "--model goes with --policy lm"),
 ]
 
 

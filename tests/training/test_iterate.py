@@ -18,11 +18,12 @@ from agent.reading_teacher import ReadingTeacher
 from agent.reward import QuestionAnswer
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
-from training.iterate import iterate, plot_rounds
+from training.iterate import iterate
 from training.iterate_config import IterateConfig
 from training.questions import GeneratedQuestion
 from training.ranker import fit_head, replay
 from training.ranker_config import RankerConfig
+from training.rounds import plot_rounds
 
 ASKED = [
     ("who devised pointillism", "Georges Seurat"),
@@ -112,7 +113,7 @@ def test_two_rounds_keep_the_best_episodes_and_a_rerun_resumes(
 
 
 def test_round_flags_catch_reward_hacking_and_abstention_collapse() -> None:
-    from training.iterate import round_flags
+    from training.rounds import round_flags
 
     before = {"heldout_reward": 0.1, "heldout_gold": 0.80, "hidden_abstained": 0.82}
     steady = {"heldout_reward": 0.3, "heldout_gold": 0.81, "hidden_abstained": 0.70}
