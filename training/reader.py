@@ -309,10 +309,11 @@ def build_default_reader(config: ReaderConfig, work: Path) -> dict[str, float]:
 
     corpus = CorpusBackend.open_default()
     questions = real_questions_in(work, corpus.pages)
-    if config.written is not None:
+    if config.written:
         from training.written_questions import written_questions
 
-        questions = [*questions, *written_questions(config.written, corpus)]
+        for path in config.written:
+            questions = [*questions, *written_questions(path, corpus)]
     logger.info("%d questions, %d from training articles (%d written)", len(questions),
                 sum(q.split == "train" for q in questions),
                 sum(q.split == "train" and q.kind == "written" for q in questions))  # fmt: skip
@@ -332,9 +333,9 @@ def calibrate_saved_reader(
 ) -> dict[str, float]:
     """On held-out questions, for the reader saved in ``config.out``: the scales that put
     its cross-encoder logit and the bi-encoder cosine on one footing (``combine``), then
-    the reading teacher's thresholds (``teacher``); both stored in its settings."""
+    the reading teacher's thresholds (``teacher``); both stored in its settings. With
+    ``abstain_questions``, those place the abstention threshold (:func:`place_abstention`)."""
     from training.calibrate import calibrate_teacher
-    from training.written_questions import written_questions
 
     heldout = [q for q in questions if q.split == "heldout" and q.kind != "written"]
     chosen = random.Random(config.seed).sample(
@@ -356,14 +357,29 @@ def calibrate_saved_reader(
         "abstain_below": found["abstain_below"],
     }
     settings["calibration"] = found | {"questions": len(chosen)}
-    if config.abstain_questions is not None:
-        # generated questions score higher than real phrasing; written ones place the threshold
-        written = written_questions(config.abstain_questions, corpus)
-        placed = calibrate_teacher(reader.read, written, corpus)
-        settings["teacher"]["abstain_below"] = placed["abstain_below"]
-        settings["calibration_written"] = placed | {"questions": len(written)}
     settings_file.write_text(json.dumps(settings, indent=2) + "\n")
+    if config.abstain_questions:
+        place_abstention(config.out, config.abstain_questions, corpus)
     return {f"calibration_{key}": value for key, value in found.items()}
+
+
+def place_abstention(reader_dir: Path, paths: Sequence[Path], corpus: CorpusBackend) -> float:
+    """Place the saved reader's abstention threshold on questions written by people (the
+    files ``paths``; generated questions score higher than real phrasing does), store it
+    in the reader's settings and return it."""
+    from training.calibrate import calibrate_teacher
+    from training.written_questions import written_questions
+
+    written = [question for path in paths for question in written_questions(path, corpus)]
+    placed = calibrate_teacher(Reader.load(reader_dir).read, written, corpus)
+    settings_file = reader_dir / READER_SETTINGS
+    settings = json.loads(settings_file.read_text())
+    settings.setdefault("teacher", {})["abstain_below"] = placed["abstain_below"]
+    settings["calibration_written"] = placed | {
+        "questions": len(written), "files": [str(path) for path in paths]
+    }  # fmt: skip
+    settings_file.write_text(json.dumps(settings, indent=2) + "\n")
+    return float(placed["abstain_below"])
 
 
 def combine_scales(

@@ -21,11 +21,12 @@ class ReaderConfig(Value):
     train_layers: int = Field(2, ge=1, le=6, description="top encoder layers fine-tuned")
     max_length: int = Field(96, ge=32, description="tokens per question and sentence")
     seed: int = Field(0, description="seed of sampling and initialisation")
-    written: Path | None = Field(
-        None,
-        description="questions written by people with the sentence that answers each (JSONL: "
-        "question, answers, title, support); those of training articles join the generated "
-        "ones",
+    written: list[Path] = Field(
+        default_factory=list,
+        description="files of questions written by people with the sentence that answers each "
+        "(JSONL: question, answers, title, support); those of training articles join the "
+        "generated ones",
+        json_schema_extra={"metavar": "FILE"},
     )
     written_repeats: int = Field(1, ge=1, description="times each written question is trained on")
     init: Path | None = Field(
@@ -34,10 +35,11 @@ class ReaderConfig(Value):
     calibration_questions: int = Field(
         300, ge=0, description="held-out questions the teacher's thresholds are chosen on"
     )
-    abstain_questions: Path | None = Field(
-        None,
-        description="questions written by people (JSONL: question, answers, title) that place "
-        "the abstention threshold instead of the generated ones",
+    abstain_questions: list[Path] = Field(
+        default_factory=list,
+        description="files of questions written by people (JSONL: question, answers, title) "
+        "that place the abstention threshold instead of the generated ones",
+        json_schema_extra={"metavar": "FILE"},
     )
 
     @field_validator("init")
@@ -53,8 +55,9 @@ class ReaderConfig(Value):
 
     @field_validator("written", "abstain_questions")
     @classmethod
-    def _is_a_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
-        if value is not None and not value.is_file():
-            flag = "--" + (info.field_name or "").replace("_", "-")
-            raise ValueError(f"{flag}: no such questions file: {value}")
+    def _are_files(cls, value: list[Path], info: ValidationInfo) -> list[Path]:
+        for path in value:
+            if not path.is_file():
+                flag = "--" + (info.field_name or "").replace("_", "-")
+                raise ValueError(f"{flag}: no such questions file: {path}")
         return value

@@ -45,7 +45,8 @@ def written_questions(path: Path, corpus: CorpusBackend) -> list[GeneratedQuesti
 
     Raises:
         ValueError: naming the file and line of a title that is not an article of
-            ``corpus``, or of a support whose answer the article does not hold.
+            ``corpus``, or of a support whose answer neither the article's text nor its
+            title holds.
     """
     pages = {page.title: page for page in corpus.pages()}
     found = []
@@ -57,7 +58,7 @@ def written_questions(path: Path, corpus: CorpusBackend) -> list[GeneratedQuesti
         answers = tuple(collapse_spaces(answer) for answer in row.answers)
         support = ""
         if row.support:
-            if answers[0].lower() not in collapse_spaces(page.text).lower():
+            if answers[0].lower() not in f"{page.title} {collapse_spaces(page.text)}".lower():
                 raise ValueError(f"{path}:{number}: answers: the article {row.title!r} does not "
                                  f"hold the answer {answers[0]!r}")  # fmt: skip
             sentences = split_sentences(page.text)
@@ -70,8 +71,9 @@ def written_questions(path: Path, corpus: CorpusBackend) -> list[GeneratedQuesti
 
 
 def _page_sentence(support: str, answer: str, sentences: list[str]) -> str:
-    """The page sentence that is ``support``, else the one holding ``answer`` that shares
-    the most words with it ("" when none holds the answer)."""
+    """The page sentence that is ``support`` (which may hold the answer only through the
+    page's title: "He wrote …"), else the one holding ``answer`` that shares the most
+    words with it ("" when none holds the answer)."""
     if support in sentences:
         return support
     holding = [s for s in sentences if answer in s] or [

@@ -12,7 +12,7 @@ import pytest
 import torch
 from transformers import AutoTokenizer
 
-from agent.reader import Reader
+from agent.reader import Reader, passage_text
 from browser.corpus import CorpusBackend
 from browser.encoder import default_encoder_path
 from training.questions import GeneratedQuestion
@@ -113,6 +113,21 @@ def test_training_steps_learn_and_the_numpy_reader_reads_the_checkpoint(
                        saved["encoder.layer.5.output.dense.weight"].float())  # fmt: skip
     with pytest.raises(FileNotFoundError, match="--init: no reader at"):
         load_saved_reader(fresh, tmp_path)
+    # --abstain-questions: questions from several files place the saved reader's threshold
+    from training.reader import place_abstention
+
+    files = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for path, (text, answer, title) in zip(files, [
+        ("seurat nationality", "French", "Georges Seurat"),
+        ("when was la grande jatte painted", "1884 to 1886",
+         "A Sunday Afternoon on the Island of La Grande Jatte"),
+    ], strict=True):  # fmt: skip
+        path.write_text(json.dumps({"question": text, "answers": [answer], "title": title}) + "\n")
+    placed = place_abstention(tmp_path / "reader", files, tiny_corpus)
+    settings = json.loads((tmp_path / "reader" / "webgpt_reader.json").read_text())
+    assert settings["teacher"]["abstain_below"] == placed
+    assert settings["calibration_written"]["questions"] == 2
+    assert settings["calibration_written"]["files"] == [str(path) for path in files]
     torch.manual_seed(0)
 
 
@@ -180,15 +195,25 @@ def test_written_supports_become_the_page_sentences_the_reader_trains_on(
         {"question": "when was la grande jatte painted", "answers": ["1884 to 1886"],
          "title": "A Sunday Afternoon on the Island of La Grande Jatte",
          "support": "It was painted from 1884 to 1886."},
+        # the answer is the page's subject: the sentence says "He", the title names him
+        {"question": "who came up with chromoluminarism", "answers": ["Georges Seurat"],
+         "title": "Georges Seurat", "support": "He devised the painting techniques known as "
+         "chromoluminarism and pointillism."},
     ]  # fmt: skip
     written = tmp_path / "written.jsonl"
     written.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    first, second = written_questions(written, tiny_corpus)
+    first, second, third = written_questions(written, tiny_corpus)
     assert first.support == "Georges Seurat was a French post-Impressionist artist."
     assert second.support.startswith("A Sunday Afternoon on the Island of La Grande Jatte was")
+    assert third.support.startswith("He devised")
     assert first.kind == "written" and first.split == article_split("Georges Seurat")
-    examples = reader_examples([first, second], tiny_corpus, negatives=2, rng=random.Random(0))
-    assert [e.passages[0][1] for e in examples] == [first.support, second.support]
+    examples = reader_examples(
+        [first, second, third], tiny_corpus, negatives=2, rng=random.Random(0)
+    )
+    assert [e.passages[0][1] for e in examples] == [first.support, second.support, third.support]
+    title_span = examples[2].answer
+    assert title_span is not None
+    assert passage_text(*examples[2].passages[0])[slice(*title_span)] == "Georges Seurat"
     rows[1]["answers"] = ["1901"]
     written.write_text("".join(json.dumps(row) + "\n" for row in rows))
     with pytest.raises(ValueError, match=r"written.jsonl:2: answers: .* does not hold the answer"):
