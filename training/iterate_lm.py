@@ -113,12 +113,12 @@ def iterate_lm(
         _write_rows_once(config.out, rows, state)
     for number in range(len(rows), config.rounds + 1):
         model = start if number == 1 else _folder(config, number - 1)
-        # each model is loaded where it is used, so one at a time holds the device's memory
+        # one load of the round's starting model samples, then clones in place
+        policy = policy_factory(model, config.temperature)
         if not (_folder(config, number) / KEPT_FILE).is_file():
-            sampler = policy_factory(model, config.temperature)
-            _sample_round(config, train, number, sampler, browser, reward)
-            del sampler
-        _clone(config, number, policy_factory(model, config.temperature), model, demonstrations)
+            _sample_round(config, train, number, policy, browser, reward)
+        _clone(config, number, policy, model, demonstrations)
+        del policy  # the round's model is saved; only one model holds the device's memory
         greedy = _folder(config, number)
         measured = _measure(policy_factory(greedy, 0.0), heldout, browser, reward, config, number)
         rows.append(round_row(rows[-1], number, _sampled_reward(config, number), measured))
