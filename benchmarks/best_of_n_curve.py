@@ -1,14 +1,19 @@
 """Gold-answer rate of best-of-n rejection sampling as n grows, on held-out questions.
 
-    python benchmarks/best_of_n_curve.py --out runs/best-of-n [-n 200] [--samples 16]
+    python benchmarks/best_of_n_curve.py --out runs/best-of-n --policy lm [-n 200] [--samples 16]
+    python benchmarks/best_of_n_curve.py --out runs/vote --questions q.jsonl --samples 8
 
-Per question, ``--samples`` episodes are drawn from the BC policy (temperature 0.8, top-p
-0.9, one batched generation per step) and scored by the reward model. Best-of-k for every k in
-1, 2, 4, … keeps the highest-scoring of the first k samples, as WebGPT measured it; "any of
-k" (some sample holds the gold answer) is the ceiling a perfect reward model would reach.
-Rows are appended to ``OUT/rows.jsonl`` as questions finish, so a rerun resumes. Prints the
-table with 95% bootstrap intervals and the paired best-of-max minus best-of-1 difference,
-and draws ``OUT/best_of_n.png``.
+Per question, ``--samples`` episodes are drawn from the policy (the BC LM, or the default
+ranking policy; temperature 0.8, top-p 0.9, in lockstep) and scored by the reward model.
+The questions are generated ones from held-out articles, or ``--questions`` (JSONL with
+``question`` and ``answers``: the validation files). For every k in 1, 2, 4, …, two rules
+keep one of the first k samples: the highest-scoring, as WebGPT measured it ("reward"),
+and the highest-scoring of those giving the most frequent short answer ("vote",
+:func:`agent.best_of_n.most_agreed`). "Any of k" (some sample holds the gold answer) is the
+ceiling a perfect chooser would reach. Rows are appended to ``OUT/rows.jsonl`` as questions
+finish, so a rerun resumes. Prints the table with 95% bootstrap intervals and the paired
+differences (best-of-max against best-of-1, vote against reward), and draws
+``OUT/best_of_n.png``.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from agent.best_of_n import BEST_OF_TOP_P, sample_episodes
+from agent.best_of_n import BEST_OF_TOP_P, answer_key, most_agreed, sample_episodes
 from agent.lm_policy import DEFAULT_CHECKPOINT, LMPolicy
+from agent.policy import Policy
+from agent.ranker_policy import RankerPolicy
+from agent.reader import Reader
 from agent.reward import episode_scorer
 from agent.reward_model import DEFAULT_CHECKPOINT as DEFAULT_RM
 from agent.reward_model import RewardModel
@@ -30,11 +38,18 @@ from training.evaluation.stats import bootstrap_mean, paired_bootstrap
 from training.metrics import contains_answer
 from training.questions import heldout_sample
 
+Asked = tuple[str, tuple[str, ...]]  # a question and its gold answers
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--model", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--policy", choices=("ranker", "lm"), default="ranker",
+                        help="the default ranking policy, or the BC LM (--model)")  # fmt: skip
+    parser.add_argument("--model", default=str(DEFAULT_CHECKPOINT), help="lm: the checkpoint")
+    parser.add_argument("--reader", type=Path, help="ranker: a reader directory (default: shipped)")
+    parser.add_argument("--questions", type=Path, help="JSONL of question and answers "
+                        "(default: generated questions from held-out articles)")  # fmt: skip
     parser.add_argument("--reward-model", default=str(DEFAULT_RM))
     parser.add_argument("-n", type=int, default=200, help="held-out questions")
     parser.add_argument("--samples", type=int, default=16, help="episodes per question")
@@ -46,49 +61,73 @@ def main() -> None:
     rows_file = args.out / "rows.jsonl"
     rows = _read_rows(rows_file)
     corpus = CorpusBackend.open_default()
-    questions = heldout_sample(corpus.pages(), args.n, seed=args.seed)
-    policy = LMPolicy.from_pretrained(
-        args.model, temperature=args.temperature, top_p=args.top_p, seed=args.seed
-    )
+    questions = _questions(args.questions, corpus, args.n, args.seed)
+    policy = _policy(args)
     score = episode_scorer(RewardModel.from_pretrained(args.reward_model))
     env = BrowserEnv(corpus)
-    todo = [q for q in questions if q.question not in rows]
+    todo = [(q, golds) for q, golds in questions if q not in rows]
     with Progress() as progress, rows_file.open("a", encoding="utf-8") as handle:
         task = progress.add_task("best-of-n samples", total=len(questions), completed=len(rows))
-        for question in todo:
-            episodes = sample_episodes(question.question, policy, env, args.samples)
+        for question, golds in todo:
+            episodes = sample_episodes(question, policy, env, args.samples)
             row = {
-                "question": question.question,
-                "gold": [contains_answer(e.answer or "", question.answers) for e in episodes],
+                "question": question,
+                "gold": [contains_answer(e.answer or "", golds) for e in episodes],
                 "reward": score(episodes),
                 "answers": [e.answer for e in episodes],
+                "keys": [answer_key(e) for e in episodes],
                 "actions": [len(e.steps) for e in episodes],
             }
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             handle.flush()
-            rows[question.question] = row
+            rows[question] = row
             progress.advance(task)
-    chosen = [rows[q.question] for q in questions]
+    chosen = [rows[q] for q, _ in questions]
     report(chosen, args.samples, args.out / "best_of_n.png")
+
+
+def _questions(path: Path | None, corpus: CorpusBackend, n: int, seed: int) -> list[Asked]:
+    """The questions of ``path`` (all of them), else ``n`` generated held-out ones."""
+    if path is None:
+        return [(q.question, q.answers) for q in heldout_sample(corpus.pages(), n, seed=seed)]
+    with path.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return [(row["question"], tuple(row["answers"])) for row in rows]
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    if args.policy == "lm":
+        return LMPolicy.from_pretrained(
+            args.model, temperature=args.temperature, top_p=args.top_p, seed=args.seed
+        )
+    reader = Reader.load(args.reader) if args.reader else None
+    return RankerPolicy.load(reader=reader, temperature=args.temperature, seed=args.seed)
 
 
 def report(rows: list[dict], samples: int, plot_path: Path) -> None:
     """Print the best-of-k table and draw the curve."""
     ks = [k for k in (1, 2, 4, 8, 16, 32, 64) if k <= samples]
     best = {k: [float(_best_of(row, k)) for row in rows] for k in ks}
+    voted = {k: [float(_voted(row, k)) for row in rows] for k in ks}
     ceiling = {k: [float(any(row["gold"][:k])) for row in rows] for k in ks}
-    print(f"{len(rows)} held-out generated questions, {samples} samples each")
-    print(f"{'n':>4}{'best-of-n gold':>18}{'95% CI':>18}{'any of n (ceiling)':>22}")
-    intervals = {}
+    print(f"{len(rows)} questions, {samples} samples each")
+    print(f"{'n':>4}{'reward: gold':>16}{'95% CI':>18}{'vote: gold':>14}{'95% CI':>18}"
+          f"{'any of n':>12}")  # fmt: skip
+    intervals, vote_intervals = {}, {}
     for k in ks:
         interval = intervals[k] = bootstrap_mean(best[k])
-        print(f"{k:>4}{interval.mean:>18.1%}   [{interval.low:.1%}, {interval.high:.1%}]"
-              f"{sum(ceiling[k]) / len(rows):>20.1%}")  # fmt: skip
-    test = paired_bootstrap(best[ks[-1]], best[1])
-    d = test.difference
-    print(f"best-of-{ks[-1]} minus best-of-1: {d.mean:+.1%} [{d.low:+.1%}, {d.high:+.1%}], "
-          f"p = {test.p_value:.3g}")  # fmt: skip
-    _plot(ks, intervals, ceiling, plot_path)
+        vote = vote_intervals[k] = bootstrap_mean(voted[k])
+        print(f"{k:>4}{interval.mean:>16.1%}   [{interval.low:.1%}, {interval.high:.1%}]"
+              f"{vote.mean:>12.1%}   [{vote.low:.1%}, {vote.high:.1%}]"
+              f"{sum(ceiling[k]) / len(rows):>12.1%}")  # fmt: skip
+    top = ks[-1]
+    for name, a, b in [(f"reward best-of-{top} minus best-of-1", best[top], best[1]),
+                       (f"vote best-of-{top} minus best-of-1", voted[top], best[1]),
+                       (f"vote minus reward, best-of-{top}", voted[top], best[top])]:  # fmt: skip
+        test = paired_bootstrap(a, b)
+        d = test.difference
+        print(f"{name}: {d.mean:+.1%} [{d.low:+.1%}, {d.high:+.1%}], p = {test.p_value:.3g}")
+    _plot(ks, intervals, vote_intervals, ceiling, plot_path)
     print(f"plot: {plot_path}")
 
 
@@ -98,7 +137,19 @@ def _best_of(row: dict, k: int) -> bool:
     return bool(row["gold"][max(range(len(rewards)), key=lambda i: (rewards[i], -i))])
 
 
-def _plot(ks: list[int], intervals: dict, ceiling: dict, path: Path) -> None:
+def _voted(row: dict, k: int) -> bool:
+    """Whether the vote among the first ``k`` (rows written before votes were kept count as
+    the reward rule) keeps an answer holding the gold."""
+    if "keys" not in row:
+        return _best_of(row, k)
+    keys = [tuple(key) if key is not None else None for key in row["keys"][:k]]
+    rewards = row["reward"]
+    pool = most_agreed(keys, rewards[:k])
+    return bool(row["gold"][max(pool, key=lambda i: (rewards[i], -i))])
+
+
+def _plot(ks: list[int], intervals: dict, vote_intervals: dict, ceiling: dict,
+          path: Path) -> None:  # fmt: skip
     import matplotlib
 
     matplotlib.use("Agg")
@@ -109,6 +160,8 @@ def _plot(ks: list[int], intervals: dict, ceiling: dict, path: Path) -> None:
     errors = [[intervals[k].mean - intervals[k].low for k in ks],
               [intervals[k].high - intervals[k].mean for k in ks]]  # fmt: skip
     axes.errorbar(ks, means, yerr=errors, marker="o", capsize=4, label="best-of-n (reward model)")
+    voted = [vote_intervals[k].mean for k in ks]
+    axes.plot(ks, voted, marker="s", label="best-of-n (vote, reward model breaks ties)")
     axes.plot(ks, [sum(ceiling[k]) / len(ceiling[k]) for k in ks], "--", color="grey",
               label="any of n holds the gold (ceiling)")  # fmt: skip
     axes.set_xscale("log", base=2)

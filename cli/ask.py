@@ -124,6 +124,7 @@ def run_ask(config: AskConfig) -> int:
                 episode, scored = best_of_n(
                     config.question, policy, browser, episode_scorer(reward),  # type: ignore[arg-type]
                     best_of, seed=seed, patience=config.sampling.patience,
+                    select=config.sampling.select,
                 )  # fmt: skip
     if config.trace is not None:
         append_episode(config.trace, episode)

@@ -72,7 +72,7 @@ def run_eval_command(config: EvalConfig) -> int:
     with err.status("Loading the models…"):
         reward = load_reward_model(config.sampling, required=n > 1)
         loaded = [make_policy(config.policy, best_of=n)]  # fails here, before any worker starts
-    best_of = _best_of(reward, n, seed, config.sampling.patience) if n > 1 else None
+    best_of = _best_of(reward, n, seed, config.sampling) if n > 1 else None
     with rich_progress(err) as progress:
         run_eval(
             items,
@@ -85,7 +85,7 @@ def run_eval_command(config: EvalConfig) -> int:
             progress=progress,
             prefer=reward.score if reward is not None else None,  # type: ignore[attr-defined]
             retry_failures=config.retry_failures,
-            label=config.label or (f"best-of-{n}" if n > 1 else None),
+            label=config.label or _best_of_label(n, config.sampling.select),
             seed=seed,
         )
     base.close()
@@ -93,7 +93,14 @@ def run_eval_command(config: EvalConfig) -> int:
     return 0
 
 
-def _best_of(reward: Any, n: int, seed: int, patience: int | None) -> Any:
+def _best_of_label(n: int, select: str) -> str | None:
+    """A best-of run's default name: ``best-of-8``, ``best-of-8-vote``; None for one sample."""
+    if n == 1:
+        return None
+    return f"best-of-{n}" + ("-vote" if select == "vote" else "")
+
+
+def _best_of(reward: Any, n: int, seed: int, sampling: BestOfOptions) -> Any:
     from agent.best_of_n import best_of_n
     from agent.episode import Episode
     from agent.reward import episode_scorer
@@ -101,6 +108,7 @@ def _best_of(reward: Any, n: int, seed: int, patience: int | None) -> Any:
     score = episode_scorer(reward)
 
     def run(question: str, policy: Any, browser: BrowserEnv) -> Episode:
-        return best_of_n(question, policy, browser, score, n, seed=seed, patience=patience)[0]
+        return best_of_n(question, policy, browser, score, n, seed=seed,
+                         patience=sampling.patience, select=sampling.select)[0]  # fmt: skip
 
     return run

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from rich.console import Console
 
-from agent.best_of_n import BEST_OF_TEMPERATURE, BEST_OF_TOP_P, DEFAULT_PATIENCE
+from agent.best_of_n import BEST_OF_TEMPERATURE, BEST_OF_TOP_P, DEFAULT_PATIENCE, Selection
 from agent.policy import Policy
 from agent.shipped import DEFAULT_POLICY, DEFAULT_RANKER, DEFAULT_READER, DEFAULT_REWARD_MODEL
 from browser.env import BrowserConfig, BrowserEnv
@@ -137,6 +137,10 @@ class BestOfOptions(Value):
         1, ge=1, description="sample N answers and keep the one the reward model scores highest",
         json_schema_extra={"metavar": "N"},
     )  # fmt: skip
+    select: Selection = Field(
+        "reward", description="best-of: keep the answer the reward model scores highest, or the "
+        "one most samples give (vote; the reward model picks among them)",
+    )  # fmt: skip
     patience: int | None = Field(
         DEFAULT_PATIENCE, ge=0,
         description="best-of: once one sample has ended, the rest get K more actions before they "
@@ -156,6 +160,12 @@ class BestOfOptions(Value):
                 raise ValueError(message)
             return None
         return value
+
+    @model_validator(mode="after")
+    def _vote_needs_samples(self) -> BestOfOptions:
+        if self.select == "vote" and self.best_of == 1:
+            raise ValueError("--select vote needs --best-of N with N > 1 (one sample has no vote)")
+        return self
 
     @field_validator("reward_model")
     @classmethod

@@ -4,9 +4,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from agent.best_of_n import best_of_n, pick_best
+from agent.best_of_n import answer_key, best_of_n, most_agreed, pick_best
 from agent.episode import Episode
 from agent.teacher import TeacherPolicy
+from browser.answer import ABSTAIN_ANSWER
 from browser.caching import CachingBackend
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
@@ -71,3 +72,22 @@ def test_pick_best_checks_the_reward_and_breaks_ties_by_order(tiny_corpus: Corpu
         pick_best(episodes, lambda e: [1.0])
     with pytest.raises(ValueError, match="n must be at least 1"):
         best_of_n("q", TeacherPolicy(), BrowserEnv(tiny_corpus), cites_quotes, n=0)
+
+
+def test_a_vote_keeps_the_answer_most_samples_give(tiny_corpus: CorpusBackend) -> None:
+    _, scored = best_of_n("who devised pointillism", AlternatingPolicy(), BrowserEnv(tiny_corpus),
+                          cites_quotes, n=5, patience=None)  # fmt: skip
+    episodes = [episode for episode, _ in scored]
+    keys = [answer_key(episode) for episode in episodes]
+    assert keys[1] == keys[3] == ("claude", "monet", "did") and keys[0] == keys[2] == keys[4]
+    wrong_first = [0.0, 2.0, 0.5, 2.0, 0.1]  # the reward model prefers the wrong answer
+    assert pick_best(episodes, lambda e: wrong_first)[0] is episodes[1]
+    assert pick_best(episodes, lambda e: wrong_first, select="vote")[0] is episodes[2]
+    # a tie in votes goes to the answer whose best sample scores highest
+    assert most_agreed([("a",), ("b",), ("b",), ("a",)], [0.0, 0.2, 0.1, 0.3]) == [0, 3]
+    # no answer does not vote; when nobody answered, every sample stays in the running
+    assert most_agreed([None, ("a",), None], [9.0, 0.0, 9.0]) == [1]
+    assert most_agreed([None, None], [0.0, 1.0]) == [0, 1]
+    abstained = episodes[0].model_copy(update={"answer": ABSTAIN_ANSWER})
+    assert answer_key(abstained) == ("<abstain>",)
+    assert answer_key(episodes[0].model_copy(update={"answer": None})) is None
