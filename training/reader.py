@@ -371,7 +371,12 @@ def place_abstention(reader_dir: Path, paths: Sequence[Path], corpus: CorpusBack
     from training.written_questions import written_questions
 
     written = [question for path in paths for question in written_questions(path, corpus)]
-    placed = calibrate_teacher(Reader.load(reader_dir).read, written, corpus)
+
+    def progress(done: int, total: int) -> None:
+        if done % 50 == 0 or done == total:
+            logger.info("abstention threshold %d/%d", done, total)
+
+    placed = calibrate_teacher(Reader.load(reader_dir).read, written, corpus, on_progress=progress)
     settings_file = reader_dir / READER_SETTINGS
     settings = json.loads(settings_file.read_text())
     settings.setdefault("teacher", {})["abstain_below"] = placed["abstain_below"]

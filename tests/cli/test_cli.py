@@ -92,6 +92,8 @@ BAD_ARGUMENTS = [
     (["ask", "--temperature", "-1", "q"], "--temperature: must be at least 0, got '-1'"),
     (["ask", "--policy", "gpt", "q"], "--policy: must be 'ranker', 'teacher', 'lm' or 'chat'"),
     (["ask", "--patience", "soon", "q"], "--patience: expected a count of actions or 'none'"),
+    (["ask", "--select", "vote", "q"], "--select vote needs --best-of N with N > 1"),
+    (["ask", "--best-of", "2", "--select", "most", "q"], "--select: must be 'reward' or 'vote'"),
     (["ask", "--trace", "/tmp", "q"], "--trace: /tmp is a directory"),
     (["ask", "--policy", "chat", "q"], "--policy chat needs --chat-url and --chat-model"),
     (["ask", "--zim", "/no/such.zim", "q"], "--zim: no such ZIM file"),
@@ -144,7 +146,7 @@ def test_corpus_build_then_ask_on_it(tmp_path: Path, capsys: pytest.CaptureFixtu
     pages = tmp_path / "pages.jsonl"
     pages.write_text(
         json.dumps({"title": "Zorblat", "url": "https://intranet.example/zorblat",
-                    "text": "Zorblat is the build robot of our team. Mina built it in 2021."})
+                    "text": "Zorblat is our build robot. It was built by Mina in 2021."})
         + "\n"
     )  # fmt: skip
     out = tmp_path / "mine.sqlite"
