@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.progress import Progress
@@ -34,6 +35,8 @@ from agent.reward_model import DEFAULT_CHECKPOINT as DEFAULT_RM
 from agent.reward_model import RewardModel
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
+from training.evaluation import load_dataset
+from training.evaluation.errors import DatasetFormatError
 from training.evaluation.stats import bootstrap_mean, paired_bootstrap
 from training.metrics import contains_answer
 from training.questions import heldout_sample
@@ -61,7 +64,10 @@ def main() -> None:
     rows_file = args.out / "rows.jsonl"
     rows = _read_rows(rows_file)
     corpus = CorpusBackend.open_default()
-    questions = _questions(args.questions, corpus, args.n, args.seed)
+    try:
+        questions = _questions(args.questions, corpus, args.n, args.seed)
+    except DatasetFormatError as error:
+        parser.error(str(error))
     policy = _policy(args)
     score = episode_scorer(RewardModel.from_pretrained(args.reward_model))
     env = BrowserEnv(corpus)
@@ -90,9 +96,7 @@ def _questions(path: Path | None, corpus: CorpusBackend, n: int, seed: int) -> l
     """The questions of ``path`` (all of them), else ``n`` generated held-out ones."""
     if path is None:
         return [(q.question, q.answers) for q in heldout_sample(corpus.pages(), n, seed=seed)]
-    with path.open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    return [(row["question"], tuple(row["answers"])) for row in rows]
+    return [(item.question, item.answers) for item in load_dataset(path)]
 
 
 def _policy(args: argparse.Namespace) -> Policy:
@@ -133,8 +137,7 @@ def report(rows: list[dict], samples: int, plot_path: Path) -> None:
 
 def _best_of(row: dict, k: int) -> bool:
     """Whether the highest-reward answer of the first ``k`` holds the gold (first on ties)."""
-    rewards = row["reward"][:k]
-    return bool(row["gold"][max(range(len(rewards)), key=lambda i: (rewards[i], -i))])
+    return _kept_holds_gold(row, range(k))
 
 
 def _voted(row: dict, k: int) -> bool:
@@ -143,8 +146,12 @@ def _voted(row: dict, k: int) -> bool:
     if "keys" not in row:
         return _best_of(row, k)
     keys = [tuple(key) if key is not None else None for key in row["keys"][:k]]
+    return _kept_holds_gold(row, most_agreed(keys, row["reward"][:k]))
+
+
+def _kept_holds_gold(row: dict, pool: Sequence[int]) -> bool:
+    """Whether the highest-reward sample of ``pool`` (the first on ties) holds the gold."""
     rewards = row["reward"]
-    pool = most_agreed(keys, rewards[:k])
     return bool(row["gold"][max(pool, key=lambda i: (rewards[i], -i))])
 
 

@@ -17,6 +17,7 @@ import random
 from pathlib import Path
 
 from browser.corpus import CorpusBackend
+from browser.records import write_atomic
 from training.real_questions import generate_real_questions
 
 
@@ -29,13 +30,8 @@ def main() -> None:
     corpus = CorpusBackend.open_default()
     heldout = [q for q in generate_real_questions(corpus.pages()) if q.split == "heldout"]
     sample = random.Random(args.seed).sample(heldout, min(args.count, len(heldout)))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.out.with_suffix(".partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        for question in sample:
-            row = {"question": question.question, "answers": list(question.answers)}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    partial.replace(args.out)
+    rows = [{"question": q.question, "answers": list(q.answers)} for q in sample]
+    write_atomic(args.out, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     print(f"{len(sample)} of {len(heldout)} held-out questions -> {args.out}")
 
 
