@@ -56,6 +56,7 @@ FEATURES = (
     "answer_score",  # answer: the reader's span score
     "second_query",  # search: the content-word query, not the question
 )
+ABSTAIN_COLUMN = FEATURES.index("is_abstain")
 HEAD_FILE = "ranker_head.npz"
 SETTINGS_FILE = "webgpt_ranker.json"
 
@@ -104,6 +105,7 @@ class _Reading:
     read: dict[str, list[tuple[str, Reading]]] = field(default_factory=dict)  # url -> sentences
     best: tuple[float, str, str, int] | None = None  # score, sentence, url, link id
     searches: int = 0
+    revisiting: bool = False  # the last click opened a result opened before
 
 
 @dataclass
@@ -115,12 +117,15 @@ class RankerPolicy:
         head: the learnt scorer.
         temperature: 0 takes the best command; above 0 samples from softmax(score / T).
         seed: the sampling seed until the episode loop resets the policy with its own.
+        abstain_bias: added to the score of abstaining before choosing (negative: abstain
+            less); placed on held-out questions by :mod:`training.abstention`.
     """
 
     read: ReadFunction
     head: PolicyHead
     temperature: float = 0.0
     seed: int = 0
+    abstain_bias: float = 0.0
     name: str = "ranker"
     trace: list[tuple[NDArray[np.float32], int]] = field(default_factory=list, repr=False)
     """This episode's steps as the head saw them: candidate features (N, F) and the choice
@@ -137,8 +142,8 @@ class RankerPolicy:
     def load(
         cls, path: Path = DEFAULT_RANKER, *, reader: Reader | None = None, **options: float
     ) -> RankerPolicy:
-        """The policy saved in ``path`` (its head), reading with ``reader`` (default: the
-        shipped reader)."""
+        """The policy saved in ``path`` (its head and placed ``abstain_bias``), reading with
+        ``reader`` (default: the shipped reader); ``options`` override the saved ones."""
         if not (path / HEAD_FILE).is_file():
             raise FileNotFoundError(f"no ranking policy at {path} (no {HEAD_FILE} there)")
         settings = json.loads((path / SETTINGS_FILE).read_text())
@@ -146,6 +151,7 @@ class RankerPolicy:
             raise ValueError(f"{path}: the head was trained on other features; retrain it")
         reader = reader or Reader.load()
         head = PolicyHead.load(path / HEAD_FILE)
+        options = {"abstain_bias": settings.get("abstain_bias", 0.0)} | options
         return cls(read=CachedRead(reader.read), head=head, **options)  # type: ignore[arg-type]
 
     def reset(self, *, seed: int = 0) -> None:
@@ -156,7 +162,9 @@ class RankerPolicy:
     def act(self, observation: Observation) -> str:
         candidates = self.candidates(observation)
         features = np.array([c.features for c in candidates], dtype=np.float32)
-        index = self._choose(self.head.scores(features))
+        scores = self.head.scores(features)
+        abstaining = features[:, ABSTAIN_COLUMN] > 0
+        index = self._choose(np.where(abstaining, scores + self.abstain_bias, scores))
         self.trace.append((features, index))
         self.commit(observation, candidates[index])
         return candidates[index].command
@@ -194,7 +202,11 @@ class RankerPolicy:
         if candidate.kind == "search":
             memory.searches += 1
         elif candidate.kind == "click":
-            memory.visited.add(int(candidate.command.split()[1]))
+            link = int(candidate.command.split()[1])
+            memory.revisiting = link in memory.visited
+            memory.visited.add(link)
+        elif candidate.kind == "back":
+            memory.revisiting = False
 
     def _searches(self, observation: Observation) -> list[Candidate]:
         question = collapse_spaces(observation.question)
@@ -233,7 +245,10 @@ class RankerPolicy:
             memory.page_url, memory.lines = url, {}
         for number, line in enumerate(observation.window, observation.first_line):
             memory.lines[number] = strip_link_marks(line)
-        found = [self._candidate("back", "back", observation)]
+        # A page opened again was read already: it was reopened to quote from, as the
+        # teacher does, so going back is not offered (the head would otherwise cycle
+        # between the results and a page until the action budget ran out, unanswered).
+        found = [] if memory.revisiting else [self._candidate("back", "back", observation)]
         if url not in memory.read and observation.last_line < observation.total_lines:
             found.append(self._candidate("scroll", "scroll down", observation))
             return found

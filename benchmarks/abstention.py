@@ -7,7 +7,9 @@ The full NQ-open dev subset marks the questions the embedded corpus supports
 (``support_title``) and those it does not (``null``). From an evaluation run over it this
 prints, with 95% bootstrap intervals: how often the agent abstained where the corpus
 cannot answer, how often it abstained where it can, and the gold-answer rate on the
-answerable ones (what abstaining cost there).
+answerable ones (what abstaining cost there). "Abstained" counts every answer without a
+citation, so an episode that ran out of actions counts too; how many did is printed
+beside it (they are failures, not honest abstentions).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def main() -> None:
         abstained = bootstrap_mean([float(q.abstained) for q in questions])
         print(
             f"  {name:<13} {len(questions):>5} questions   abstained {abstained.mean:6.1%} "
-            f"[{abstained.low:.1%}, {abstained.high:.1%}]",
+            f"[{abstained.low:.1%}, {abstained.high:.1%}] "
+            f"(ran out of actions {sum(q.truncated for q in questions) / len(questions):.1%})",
             end="",
         )
         if name == "answerable":

@@ -2,6 +2,7 @@
 
     python benchmarks/best_of_n_curve.py --out runs/best-of-n --policy lm [-n 200] [--samples 16]
     python benchmarks/best_of_n_curve.py --out runs/vote --questions q.jsonl --samples 8
+    python benchmarks/best_of_n_curve.py --out runs/rms --questions q.jsonl --reward-model A B
 
 Per question, ``--samples`` episodes are drawn from the policy (the BC LM, or the default
 ranking policy; temperature 0.8, top-p 0.9, in lockstep) and scored by the reward model.
@@ -10,7 +11,9 @@ The questions are generated ones from held-out articles, or ``--questions`` (JSO
 keep one of the first k samples: the highest-scoring, as WebGPT measured it ("reward"),
 and the highest-scoring of those giving the most frequent short answer ("vote",
 :func:`agent.best_of_n.most_agreed`). "Any of k" (some sample holds the gold answer) is the
-ceiling a perfect chooser would reach. Rows are appended to ``OUT/rows.jsonl`` as questions
+ceiling a perfect chooser would reach. With several ``--reward-model``s every sample is
+scored by each, and a table is printed for each (the first one's is the plot): reward
+models compared on the very same samples. Rows are appended to ``OUT/rows.jsonl`` as questions
 finish, so a rerun resumes. Prints the table with 95% bootstrap intervals and the paired
 differences (best-of-max against best-of-1, vote against reward), and draws
 ``OUT/best_of_n.png``.
@@ -53,7 +56,8 @@ def main() -> None:
     parser.add_argument("--reader", type=Path, help="ranker: a reader directory (default: shipped)")
     parser.add_argument("--questions", type=Path, help="JSONL of question and answers "
                         "(default: generated questions from held-out articles)")  # fmt: skip
-    parser.add_argument("--reward-model", default=str(DEFAULT_RM))
+    parser.add_argument("--reward-model", nargs="+", default=[str(DEFAULT_RM)],
+                        help="one or more reward models (each scores every sample)")  # fmt: skip
     parser.add_argument("-n", type=int, default=200, help="held-out questions")
     parser.add_argument("--samples", type=int, default=16, help="episodes per question")
     parser.add_argument("--temperature", type=float, default=0.8)
@@ -69,17 +73,19 @@ def main() -> None:
     except DatasetFormatError as error:
         parser.error(str(error))
     policy = _policy(args)
-    score = episode_scorer(RewardModel.from_pretrained(args.reward_model))
+    scorers = {p: episode_scorer(RewardModel.from_pretrained(p)) for p in args.reward_model}
     env = BrowserEnv(corpus)
     todo = [(q, golds) for q, golds in questions if q not in rows]
     with Progress() as progress, rows_file.open("a", encoding="utf-8") as handle:
         task = progress.add_task("best-of-n samples", total=len(questions), completed=len(rows))
         for question, golds in todo:
             episodes = sample_episodes(question, policy, env, args.samples)
+            rewards = {path: score(episodes) for path, score in scorers.items()}
             row = {
                 "question": question,
                 "gold": [contains_answer(e.answer or "", golds) for e in episodes],
-                "reward": score(episodes),
+                "reward": rewards[args.reward_model[0]],
+                "rewards": rewards,
                 "answers": [e.answer for e in episodes],
                 "keys": [answer_key(e) for e in episodes],
                 "actions": [len(e.steps) for e in episodes],
@@ -89,7 +95,13 @@ def main() -> None:
             rows[question] = row
             progress.advance(task)
     chosen = [rows[q] for q, _ in questions]
-    report(chosen, args.samples, args.out / "best_of_n.png")
+    for number, path in enumerate(args.reward_model):
+        if len(args.reward_model) > 1:
+            print(f"\nreward model {path}")
+        scored = [row | {"reward": row.get("rewards", {}).get(path, row["reward"])}
+                  for row in chosen]  # fmt: skip
+        plot = args.out / ("best_of_n.png" if number == 0 else f"best_of_n-{number}.png")
+        report(scored, args.samples, plot)
 
 
 def _questions(path: Path | None, corpus: CorpusBackend, n: int, seed: int) -> list[Asked]:

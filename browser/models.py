@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+
+def _all_files(paths: list[Path], info: ValidationInfo) -> list[Path]:
+    for path in paths:
+        if not path.is_file():
+            flag = "--" + (info.field_name or "").replace("_", "-")
+            raise ValueError(f"{flag}: no such file: {path}")
+    return paths
+
+
+ExistingFiles = Annotated[list[Path], AfterValidator(_all_files)]
+"""A list of files that must exist; a missing one is named with its flag."""
 
 
 class Value(BaseModel):

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from rich.console import Console
 
-from browser.models import Value
+from browser.models import ExistingFiles, Value
 from cli.flags import UsageError
 from cli.options import BrowserOptions, make_browser
 
@@ -35,11 +35,11 @@ class AppConfig(Value):
     data: Path = Field(description="the app's folder: its SQLite store (created if missing)")
     host: str = Field("127.0.0.1", description="address to bind; any but loopback needs tokens")
     port: int = Field(8765, ge=1, le=65535, description="port to listen on")
-    questions: list[Path] = Field(
+    questions: ExistingFiles = Field(
         default_factory=list, description="questions to demonstrate (JSONL with 'question')",
         json_schema_extra={"metavar": "FILE"},
     )  # fmt: skip
-    pairs: list[Path] = Field(
+    pairs: ExistingFiles = Field(
         default_factory=list, description="answer pairs to compare (comparisons JSONL)",
         json_schema_extra={"metavar": "FILE"},
     )  # fmt: skip
@@ -49,14 +49,6 @@ class AppConfig(Value):
     )  # fmt: skip
     hold_minutes: float = Field(30, gt=0, description="a held task goes back to the queue after")
     browser: BrowserOptions = Field(default_factory=BrowserOptions)
-
-    @field_validator("questions", "pairs")
-    @classmethod
-    def _files(cls, paths: list[Path]) -> list[Path]:
-        for path in paths:
-            if not path.is_file():
-                raise ValueError(f"no such file: {path}")
-        return paths
 
 
 class AppExportConfig(Value):

@@ -40,6 +40,7 @@ from cli.training import (
     ExportConfig,
     QuestionsConfig,
     SynthesizeConfig,
+    TrainAbstentionConfig,
     TrainBCConfig,
     TrainIterateConfig,
     TrainRankerConfig,
@@ -50,6 +51,7 @@ from cli.training import (
     run_export,
     run_questions,
     run_synthesize,
+    run_train_abstention,
     run_train_bc,
     run_train_iterate,
     run_train_ranker,
@@ -81,6 +83,8 @@ COMMANDS: tuple[tuple[tuple[str, ...], str, type[BaseModel], Handler], ...] = (
      "the reading teacher", TrainRankerConfig, run_train_ranker),
     (("train", "iterate"), "the default policy learns from its own best answers (expert "
      "iteration or GRPO against the reward model)", TrainIterateConfig, run_train_iterate),
+    (("train", "abstention"), "place the ranking policy's abstain bias on answerable and "
+     "unanswerable questions kept apart", TrainAbstentionConfig, run_train_abstention),
     (("comparisons", "synthesize"), "sample answers from the LM policy, rank them with a "
      "reference judge", SynthesizeConfig, run_synthesize),
     (("compare",), "label which of two answers is better", CompareConfig, run_compare),

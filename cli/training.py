@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from rich.console import Console
 
 from agent.shipped import DEFAULT_POLICY, DEFAULT_RANKER
-from browser.models import Value
+from browser.models import ExistingFiles, Value
 from cli.flags import UsageError
 from cli.options import (
     BrowserOptions,
@@ -119,6 +119,12 @@ class TrainRMConfig(RMConfig):
     policy_temperature: float = Field(
         1.0, gt=0, description="default build: the default policy's sampling temperature"
     )
+    written: ExistingFiles = Field(
+        default_factory=list,
+        description="default build: files of questions people wrote (JSONL: question, answers, "
+        "title); the training questions are drawn from their training-article ones",
+        json_schema_extra={"metavar": "FILE"},
+    )
 
 
 class TrainReaderConfig(ReaderConfig):
@@ -137,6 +143,20 @@ class TrainRankerConfig(RankerConfig):
         json_schema_extra={"metavar": "FILE"},
     )  # fmt: skip
     work: Path | None = Field(None, description="questions and demonstrations of a default build")
+
+
+class TrainAbstentionConfig(Value):
+    """``webgpt train abstention``: place the ranking policy's abstain bias on questions kept
+    apart, the smallest that abstains on ``target`` of those the corpus cannot answer."""
+
+    questions: list[Path] = Field(
+        min_length=1, json_schema_extra={"positional": True},
+        description="question files (JSONL): with answers, the corpus can answer them; "
+        "with none (answers: []), it cannot",
+    )  # fmt: skip
+    policy: Path = Field(description="the ranking policy whose settings get the bias")
+    out: Path = Field(description="a folder: confidences.jsonl (a rerun resumes), table, plot")
+    target: float = Field(0.5, gt=0, le=1, description="share of unanswerable ones to abstain on")
 
 
 class TrainIterateConfig(IterateConfig):
@@ -257,7 +277,9 @@ def run_train_bc(config: TrainBCConfig) -> int:
 
 def run_train_rm(config: TrainRMConfig) -> int:
     _log_to_stderr()
-    rm = RMConfig.model_validate(config.model_dump(exclude={"work", "policy_temperature"}))
+    rm = RMConfig.model_validate(
+        config.model_dump(exclude={"work", "policy_temperature", "written"})
+    )
     if rm.comparisons:
         from training.reward_training import train_reward_model
 
@@ -268,7 +290,9 @@ def run_train_rm(config: TrainRMConfig) -> int:
 
         quiet_loading()
         policy = RankerPolicy.load(temperature=config.policy_temperature)
-        summary = build_default_reward_model(rm, config.work or rm.out / "work", policy)
+        summary = build_default_reward_model(
+            rm, config.work or rm.out / "work", policy, written=config.written
+        )
     Console(stderr=True).print(f"Saved the reward model to {rm.out}: " + json.dumps(summary))
     return 0
 
@@ -307,6 +331,43 @@ def run_train_ranker(config: TrainRankerConfig) -> int:
 
         summary = build_default_ranker(ranker, config.work or ranker.out / "work")
     Console(stderr=True).print(f"Saved the policy to {ranker.out}: " + json.dumps(summary))
+    return 0
+
+
+def run_train_abstention(config: TrainAbstentionConfig) -> int:
+    from agent.ranker_policy import RankerPolicy
+    from browser.corpus import CorpusBackend
+    from browser.records import write_atomic
+    from training.abstention import (
+        measure_confidences,
+        place_abstain_bias,
+        plot_tradeoff,
+        save_abstain_bias,
+        tradeoff,
+    )
+    from training.evaluation.datasets import load_dataset
+    from training.progress import logged_progress
+
+    _log_to_stderr()
+    quiet_loading()
+    items = [item for path in config.questions for item in load_dataset(path)]
+    if len({item.id for item in items}) < len(items):
+        raise UsageError("two questions share an id across the files; give them distinct ids")
+    if not any(item.answers for item in items) or all(item.answers for item in items):
+        raise UsageError("need questions with answers and questions without (answers: [])")
+    policy = RankerPolicy.load(config.policy)
+    config.out.mkdir(parents=True, exist_ok=True)
+    confidences = measure_confidences(
+        policy, items, CorpusBackend.open_default(), out=config.out / "confidences.jsonl",
+        on_progress=logged_progress("confidences"),
+    )  # fmt: skip
+    placed = place_abstain_bias(confidences, target=config.target) | {"target": config.target}
+    rows = tradeoff(confidences, [step / 20 for step in range(1, 20)])
+    table = json.dumps({"placed": placed, "tradeoff": rows}, indent=2)
+    write_atomic(config.out / "abstention.json", table + "\n")
+    plot_tradeoff(rows, placed, config.out / "abstention.png")
+    save_abstain_bias(config.policy, placed, config.questions)
+    Console(stderr=True).print(f"Placed in {config.policy}: " + json.dumps(placed))
     return 0
 
 

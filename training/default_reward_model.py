@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
 from agent.best_of_n import sample_episodes
@@ -25,11 +25,13 @@ from agent.policy import Policy
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
 from training.judge import ReferenceJudge
+from training.progress import logged_progress
 from training.real_questions import real_questions_in
 from training.reward_training import train_reward_model
 from training.rm_config import RMConfig
 from training.synthetic import synthesize_comparisons
 from training.unanswerable import WithoutPages
+from training.written_questions import written_questions
 
 logger = logging.getLogger(__name__)
 TRAIN_QUESTIONS, HELDOUT_QUESTIONS, SAMPLES, HIDDEN_SHARE = 400, 150, 4, 0.2
@@ -41,18 +43,24 @@ def build_default_reward_model(
     policy: Policy,
     *,
     questions_per_split: tuple[int, int] = (TRAIN_QUESTIONS, HELDOUT_QUESTIONS),
+    written: Sequence[Path] = (),
 ) -> dict[str, float]:
     """Synthesize comparisons from ``policy`` (sampling) into ``work``, then train with
-    ``config`` (its ``comparisons`` and ``eval_comparisons`` become the synthesized files)."""
+    ``config`` (its ``comparisons`` and ``eval_comparisons`` become the synthesized files).
+    With ``written`` files, training questions are drawn from their questions of training
+    articles instead of the generated ones."""
     work.mkdir(parents=True, exist_ok=True)
     corpus = CorpusBackend.open_default()
     questions = real_questions_in(work, corpus.pages)
+    people = [q for path in written for q in written_questions(path, corpus) if q.split == "train"]
+    if written and len(people) < questions_per_split[0]:
+        raise ValueError(f"--written: {len(people)} questions of training articles, fewer "
+                         f"than the {questions_per_split[0]} the build samples on")  # fmt: skip
     files = {}
     for split, count in zip(("train", "heldout"), questions_per_split, strict=True):
         files[split] = work / f"comparisons-{split}.jsonl"
-        chosen = random.Random(f"rm:{split}").sample(
-            [q for q in questions if q.split == split], count
-        )
+        pool = people if people and split == "train" else questions
+        chosen = random.Random(f"rm:{split}").sample([q for q in pool if q.split == split], count)
         hidden = {q.question: q.url for q in chosen[: int(count * HIDDEN_SHARE)]}
 
         def sample(question: str, n: int, hidden: dict[str, str] = hidden) -> list[Episode]:
@@ -61,15 +69,7 @@ def build_default_reward_model(
 
         counts = synthesize_comparisons(chosen, sample, ReferenceJudge(), files[split],
                                         n_samples=SAMPLES, seed=config.seed,
-                                        on_progress=_progress_logger(split))  # fmt: skip
+                                        on_progress=logged_progress(split, every=25))  # fmt: skip
         logger.info("%s comparisons: %s", split, json.dumps(counts))
     update = {"comparisons": [files["train"]], "eval_comparisons": [files["heldout"]]}
     return train_reward_model(config.model_copy(update=update))
-
-
-def _progress_logger(split: str) -> Callable[[int, int], None]:
-    def log(done: int, total: int) -> None:
-        if done % 25 == 0 or done == total:
-            logger.info("%s: %d/%d questions", split, done, total)
-
-    return log

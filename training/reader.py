@@ -35,6 +35,7 @@ from agent.reader import READER_SETTINGS, READER_WEIGHTS, Reader, no_reader_at, 
 from browser.corpus import CorpusBackend
 from browser.encoder import default_encoder_path
 from browser.text import split_sentences
+from training.progress import logged_progress
 from training.questions import GeneratedQuestion
 from training.reader_config import ReaderConfig
 
@@ -346,7 +347,8 @@ def calibrate_saved_reader(
     settings["combine"] = combine_scales(Reader.load(config.out), chosen, corpus)
     settings_file.write_text(json.dumps(settings, indent=2) + "\n")
     reader = Reader.load(config.out)
-    found = calibrate_teacher(reader.read, chosen, corpus, on_progress=_logged("calibration"))
+    progress = logged_progress("calibration")
+    found = calibrate_teacher(reader.read, chosen, corpus, on_progress=progress)
     settings["teacher"] = {
         "sure_above": found["sure_above"],
         "abstain_below": found["abstain_below"],
@@ -366,9 +368,8 @@ def place_abstention(reader_dir: Path, paths: Sequence[Path], corpus: CorpusBack
     from training.written_questions import written_questions
 
     written = [question for path in paths for question in written_questions(path, corpus)]
-    placed = calibrate_teacher(
-        Reader.load(reader_dir).read, written, corpus, on_progress=_logged("abstention threshold")
-    )
+    progress = logged_progress("abstention threshold")
+    placed = calibrate_teacher(Reader.load(reader_dir).read, written, corpus, on_progress=progress)
     settings_file = reader_dir / READER_SETTINGS
     settings = json.loads(settings_file.read_text())
     settings.setdefault("teacher", {})["abstain_below"] = placed["abstain_below"]
@@ -377,16 +378,6 @@ def place_abstention(reader_dir: Path, paths: Sequence[Path], corpus: CorpusBack
     }  # fmt: skip
     settings_file.write_text(json.dumps(settings, indent=2) + "\n")
     return float(placed["abstain_below"])
-
-
-def _logged(what: str) -> Callable[[int, int], None]:
-    """A progress callback that logs ``what done/total`` every 50 questions and at the end."""
-
-    def progress(done: int, total: int) -> None:
-        if done % 50 == 0 or done == total:
-            logger.info("%s %d/%d", what, done, total)
-
-    return progress
 
 
 def combine_scales(

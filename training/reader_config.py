@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
-from browser.models import Value
+from browser.models import ExistingFiles, Value
 
 
 class ReaderConfig(Value):
@@ -21,7 +21,7 @@ class ReaderConfig(Value):
     train_layers: int = Field(2, ge=1, le=6, description="top encoder layers fine-tuned")
     max_length: int = Field(96, ge=32, description="tokens per question and sentence")
     seed: int = Field(0, description="seed of sampling and initialisation")
-    written: list[Path] = Field(
+    written: ExistingFiles = Field(
         default_factory=list,
         description="files of questions written by people with the sentence that answers each "
         "(JSONL: question, answers, title, support); those of training articles join the "
@@ -35,7 +35,7 @@ class ReaderConfig(Value):
     calibration_questions: int = Field(
         300, ge=0, description="held-out questions the teacher's thresholds are chosen on"
     )
-    abstain_questions: list[Path] = Field(
+    abstain_questions: ExistingFiles = Field(
         default_factory=list,
         description="files of questions written by people (JSONL: question, answers, title) "
         "that place the abstention threshold instead of the generated ones",
@@ -51,13 +51,4 @@ class ReaderConfig(Value):
 
         if why := no_reader_at(value):
             raise ValueError(f"--init: {why}")
-        return value
-
-    @field_validator("written", "abstain_questions")
-    @classmethod
-    def _are_files(cls, value: list[Path], info: ValidationInfo) -> list[Path]:
-        for path in value:
-            if not path.is_file():
-                flag = "--" + (info.field_name or "").replace("_", "-")
-                raise ValueError(f"{flag}: no such questions file: {path}")
         return value

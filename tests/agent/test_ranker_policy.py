@@ -82,3 +82,21 @@ def test_the_cloned_head_browses_like_its_teacher(
     assert again == runs  # and the same ones for the same seeds
     with pytest.raises(FileNotFoundError, match="no ranking policy"):
         RankerPolicy.load(tmp_path)
+
+
+def test_a_reopened_page_is_quoted_from_not_left_again(tiny_corpus: CorpusBackend) -> None:
+    # A head that always prefers leaving a read page to quoting it would cycle between the
+    # results and the page until the action budget ran out; reopening a page read before
+    # means quoting from it (or abstaining), as the teacher does.
+    weights = {"is_scroll": 4.0, "is_back": 3.0, "is_click": 2.0, "is_quote": 1.0,
+               "is_answer": 1.0, "is_search": 0.5, "is_abstain": -5.0}  # fmt: skip
+    w2 = np.array([weights.get(name, 0.0) for name in FEATURES], np.float32)
+    head = PolicyHead(np.eye(len(FEATURES), dtype=np.float32), np.zeros(len(FEATURES), np.float32),
+                      w2, 0.0)  # fmt: skip
+    episode = run_episode("who devised pointillism", RankerPolicy(read=overlap_reader, head=head),
+                          BrowserEnv(tiny_corpus))  # fmt: skip
+    actions = [step.action for step in episode.steps]
+    clicks = [a for a in actions if a.startswith("click")]
+    assert len(clicks) > len(set(clicks))  # it reopened a page
+    assert episode.answer is not None and not episode.truncated
+    assert len(episode.quotes) == 1

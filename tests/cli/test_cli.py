@@ -17,6 +17,8 @@ from agent.shipped import DEFAULT_REWARD_MODEL
 from browser.corpus import CorpusBackend
 from cli.main import main
 
+OPEN_VALIDATION = Path(__file__).resolve().parents[2] / "training/data/open_validation.jsonl"
+
 
 def test_ask_json_prints_one_object_with_answer_references_and_steps(
     corpus: CorpusBackend, capsys: pytest.CaptureFixture[str], tmp_path: Path
@@ -107,6 +109,15 @@ BAD_ARGUMENTS = [
         "--method grpo goes with --policy ranker; --policy lm learns by --method expert",
     ),
     (["train", "iterate", "--out", "x", "--model", "/tmp"], "--model goes with --policy lm"),
+    (["train", "rm", "--out", "x", "--written", "/no/such.jsonl"], "--written: no such file"),
+    (
+        ["train", "abstention", "q.jsonl", "--policy", "p", "--out", "x", "--target", "0"],
+        "--target: must be greater than 0",
+    ),
+    (
+        ["train", "abstention", str(OPEN_VALIDATION), "--policy", "p", "--out", "x"],
+        "need questions with answers and questions without",
+    ),
 ]
 
 
