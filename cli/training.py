@@ -125,6 +125,7 @@ class TrainRMConfig(RMConfig):
         "title); the training questions are drawn from their training-article ones",
         json_schema_extra={"metavar": "FILE"},
     )
+    questions: int = Field(400, ge=1, description="default build: training questions sampled on")
 
 
 class TrainReaderConfig(ReaderConfig):
@@ -278,7 +279,7 @@ def run_train_bc(config: TrainBCConfig) -> int:
 def run_train_rm(config: TrainRMConfig) -> int:
     _log_to_stderr()
     rm = RMConfig.model_validate(
-        config.model_dump(exclude={"work", "policy_temperature", "written"})
+        config.model_dump(exclude={"work", "policy_temperature", "written", "questions"})
     )
     if rm.comparisons:
         from training.reward_training import train_reward_model
@@ -286,13 +287,14 @@ def run_train_rm(config: TrainRMConfig) -> int:
         summary = train_reward_model(rm)
     else:
         from agent.ranker_policy import RankerPolicy
-        from training.default_reward_model import build_default_reward_model
+        from training.default_reward_model import HELDOUT_QUESTIONS, build_default_reward_model
 
         quiet_loading()
         policy = RankerPolicy.load(temperature=config.policy_temperature)
         summary = build_default_reward_model(
-            rm, config.work or rm.out / "work", policy, written=config.written
-        )
+            rm, config.work or rm.out / "work", policy, written=config.written,
+            questions_per_split=(config.questions, HELDOUT_QUESTIONS),
+        )  # fmt: skip
     Console(stderr=True).print(f"Saved the reward model to {rm.out}: " + json.dumps(summary))
     return 0
 

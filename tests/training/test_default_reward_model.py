@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
 from agent.ranker_policy import FEATURES, PolicyHead, RankerPolicy
@@ -54,3 +55,27 @@ def test_the_default_build_samples_the_policy_judges_and_trains_a_reward_model(
     assert {c.judge for c in train + held_out} == {JUDGE_NAME}
     assert summary["steps"] == 2 and summary["train_pairs"] == len(train)
     assert json.loads((out / "rm_summary.json").read_text())["eval_pairs"] == summary["eval_pairs"]
+
+
+def test_the_build_can_sample_on_questions_people_wrote(
+    corpus: CorpusBackend, tmp_path: Path
+) -> None:
+    asked = Path(__file__).resolve().parents[2] / "training/data/asked_training.jsonl"
+    written = tmp_path / "written.jsonl"
+    written.write_text("".join(asked.read_text().splitlines(keepends=True)[:3]))
+    people = {json.loads(line)["question"] for line in written.read_text().splitlines()}
+    config = RMConfig(out=tmp_path / "rm", model=str(tiny_backbone(tmp_path / "tiny")),
+                      max_steps=1, max_length=64, freeze_layers=-1)  # fmt: skip
+    head = PolicyHead(np.ones((4, len(FEATURES)), np.float32), np.zeros(4, np.float32),
+                      np.ones(4, np.float32), 0.0)  # fmt: skip
+    policy = RankerPolicy(read=overlap_reader, head=head, temperature=3.0)
+    with pytest.raises(ValueError, match="3 questions of training articles, fewer than the 4"):
+        build_default_reward_model(config, tmp_path / "w", policy, questions_per_split=(4, 2),
+                                   written=[written])  # fmt: skip
+    build_default_reward_model(config, tmp_path / "w", policy, questions_per_split=(3, 2),
+                               written=[written])  # fmt: skip
+    sampled = {c.question for c in read_comparisons(tmp_path / "w/comparisons-train.jsonl")}
+    no_pairs = tmp_path / "w/comparisons-train.jsonl.nopairs"  # sampled, all answers alike
+    if no_pairs.is_file():
+        sampled |= {json.loads(line) for line in no_pairs.read_text().splitlines()}
+    assert sampled == people
