@@ -23,7 +23,7 @@ from agent.shipped import DEFAULT_READER
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
 from training.evaluation.stats import bootstrap_mean, paired_bootstrap
-from training.metrics import contains_answer
+from training.metrics import cites_gold
 
 
 def main() -> None:
@@ -41,8 +41,7 @@ def main() -> None:
     for row in rows:
         for name, teacher in teachers.items():
             episode = run_episode(row["question"], teacher, BrowserEnv(corpus))
-            hit = bool(episode.cited_ids) and contains_answer(episode.answer or "", row["answers"])
-            right[name].append(float(hit))
+            right[name].append(float(cites_gold(episode, row["answers"])))
     print(f"{len(rows)} questions, abstain_below {calibrated.abstain_below:.3f}")
     for name, values in right.items():
         rate = bootstrap_mean(values)

@@ -36,7 +36,7 @@ from browser.env import BrowserEnv
 from browser.models import Value
 from browser.records import append_records, read_records, write_atomic
 from training.evaluation.datasets import EvalItem
-from training.metrics import contains_answer
+from training.metrics import cites_gold
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,10 @@ def run_confidence(policy: RankerPolicy, item: EvalItem, corpus: CorpusBackend) 
         abstaining = features[:, ABSTAIN_COLUMN] > 0
         if abstaining.any() and (~abstaining).any():
             leads.append(float(scores[~abstaining].max() - scores[abstaining].max()))
-    right = bool(episode.cited_ids) and contains_answer(episode.answer or "", item.answers)
     return Confidence(
         id=item.id,
         answerable=bool(item.answers),
-        right=right,
+        right=cites_gold(episode, item.answers),
         confidence=min(leads, default=math.inf),
     )
 

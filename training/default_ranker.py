@@ -28,7 +28,7 @@ from browser.answer import ABSTAIN_ANSWER
 from browser.corpus import CorpusBackend
 from browser.env import BrowserEnv
 from browser.records import DoneSet
-from training.metrics import contains_answer
+from training.metrics import cites_gold
 from training.questions import GeneratedQuestion
 from training.ranker import train_ranker
 from training.ranker_config import RankerConfig
@@ -95,9 +95,7 @@ def make_demonstrations(
             keep = episode.answer == ABSTAIN_ANSWER
         else:
             episode = run_episode(question.question, teacher, BrowserEnv(corpus))
-            keep = bool(episode.cited_ids) and contains_answer(
-                episode.answer or "", question.answers
-            )
+            keep = cites_gold(episode, question.answers)
         if keep:
             append_episode(out, episode)
         done.add(key)

@@ -25,7 +25,7 @@ from browser.env import BrowserEnv
 from browser.models import Value
 from browser.records import write_atomic, write_records
 from training.iterate_config import IterateConfig
-from training.metrics import contains_answer
+from training.metrics import cites_gold
 from training.questions import GeneratedQuestion
 from training.ranker import StepExample
 from training.unanswerable import WithoutPages
@@ -176,7 +176,7 @@ def summarize(outcomes: Sequence[HeldoutOutcome]) -> dict[str, float]:
 
 def is_right(episode: Episode, question: GeneratedQuestion) -> bool:
     """The gold answer is in the answer, which cites a quote."""
-    return bool(episode.cited_ids) and contains_answer(episode.answer or "", question.answers)
+    return cites_gold(episode, question.answers)
 
 
 def is_honest(episode: Episode) -> bool:
